@@ -1,0 +1,37 @@
+/**
+ * LoadResult: what any load source (a k6 output file in one of its formats, or the built-in
+ * driver) is reduced to before the gate sees it. Every reader and driver produces this shape.
+ */
+export type K6Format = 'summary-export' | 'handle-summary' | 'ndjson' | 'machine-readable' | 'builtin-driver';
+
+export interface ThresholdResult {
+  /** Metric key as k6 writes it, e.g. `http_req_duration` or `http_req_duration{name:messages}`. */
+  metric: string;
+  /** The threshold expression, e.g. `p(95)<450`. */
+  expression: string;
+  /** true when the threshold held. (Mind the summary-export trap: there `true` means FAILED.) */
+  ok: boolean;
+}
+
+export interface LoadResult {
+  source: { format: K6Format; file?: string; k6_version?: string };
+  /** Total HTTP requests (http_reqs count). */
+  requests: number;
+  /** Failed HTTP requests (http_req_failed matches / passes). */
+  failed_requests: number;
+  /** failed_requests / requests; NaN when requests is 0. */
+  error_rate: number;
+  /** http_req_duration percentiles and summary, milliseconds. */
+  latency_ms: { p95: number; p90?: number; med?: number; avg?: number; min?: number; max?: number };
+  /**
+   * 95 % confidence interval of the p95 in ms, only where individual points are available
+   * (NDJSON, built-in driver); undefined for pre-aggregated summaries.
+   */
+  p95_ci_ms?: [number, number];
+  /** k6 check results, when the run had checks. */
+  checks?: { passes: number; fails: number; rate: number };
+  /** k6's own threshold results; empty when the format carries none (NDJSON, machine-readable). */
+  thresholds: ThresholdResult[];
+  /** Duration of the test run in seconds, when known. */
+  duration_s?: number;
+}

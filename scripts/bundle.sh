@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Bundles each action (actions/*/src/main.ts, plus post.ts where an action has a post step) into
+# its committed dist/ with @vercel/ncc. `--check` bundles into a temporary folder and fails when
+# the committed dist/ differs, so a stale bundle never ships.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+check=0; [ "${1:-}" = "--check" ] && check=1
+status=0
+for dir in actions/*/; do
+  name=$(basename "$dir")
+  [ -f "$dir/src/main.ts" ] || continue
+  out="$dir/dist"; [ $check = 1 ] && out=$(mktemp -d)
+  for entry in main post; do
+    [ -f "$dir/src/$entry.ts" ] || continue
+    target="$out"; [ "$entry" = post ] && target="$out/post"
+    npx ncc build "$dir/src/$entry.ts" -o "$target" --minify --no-source-map-register --quiet --license licenses.txt
+  done
+  if [ $check = 1 ]; then
+    if ! diff -r -q "$dir/dist" "$out" >/dev/null 2>&1; then
+      echo "dist drift: actions/$name/dist does not match its source; run 'npm run bundle' and commit" >&2
+      diff -r -q "$dir/dist" "$out" >&2 || true
+      status=1
+    else
+      echo "actions/$name/dist matches its source"
+    fi
+    rm -rf "$out"
+  fi
+done
+exit $status
