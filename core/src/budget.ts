@@ -2,7 +2,8 @@
  * The performance budget: one JSON file (`k6/budget.json` by default) read by the k6 scripts,
  * the smoke gate and the canary, so that a threshold is changed in exactly one place.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface SmokeShape {
@@ -25,7 +26,12 @@ export interface Budget {
   smoke: SmokeShape;
 }
 
-export const DEFAULT_BUDGET_PATH = fileURLToPath(new URL('../../k6/budget.json', import.meta.url));
+// The same module runs from core/src (sources), build/core/src (tsc output, one level deeper) and
+// inside an ncc bundle, where ncc copies the file beside the bundle and turns the URL into a path string.
+const asPath = (u: URL | string): string => (String(u).startsWith('file:') ? fileURLToPath(u) : String(u));
+const besideSources = asPath(new URL('../../k6/budget.json', import.meta.url));
+const budgetCandidates = [besideSources, join(dirname(besideSources), '..', '..', 'k6', 'budget.json')];
+export const DEFAULT_BUDGET_PATH = budgetCandidates.find((p) => existsSync(p)) ?? budgetCandidates[0]!;
 
 export class BudgetError extends Error {
   override name = 'BudgetError';
@@ -45,7 +51,8 @@ export function parseBudget(raw: unknown, file = 'budget'): Budget {
     throw new BudgetError(`${file}: expected a JSON object with p95_ms, error_rate and min_requests`);
   }
   const o = raw as Record<string, unknown>;
-  if (o.version !== 1) throw new BudgetError(`${file}: unsupported budget "version" ${JSON.stringify(o.version)} (expected 1)`);
+  if (o.version !== 1)
+    throw new BudgetError(`${file}: unsupported budget "version" ${JSON.stringify(o.version)} (expected 1)`);
   const smokeRaw = (o.smoke ?? {}) as Record<string, unknown>;
   return {
     version: 1,

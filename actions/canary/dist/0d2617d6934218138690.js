@@ -1,0 +1,1 @@
+module.exports = eval("require")("../../k6/budget.json");

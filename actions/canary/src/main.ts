@@ -1,0 +1,97 @@
+/**
+ * The canary action's main step: inputs in, lib/canary/orchestrate.ts does the work, outputs,
+ * job summary and the PR comment out. Clean-up state goes to core.saveState for the post step.
+ */
+import * as core from '@actions/core';
+import { commentOnPullRequests } from '../../../lib/canary/github.js';
+import { executeCanary, type Shell } from '../../../lib/canary/orchestrate.js';
+import { createGitHubClient } from '../../../lib/github/index.js';
+
+function numberInput(name: string): number | undefined {
+  const v = core.getInput(name);
+  if (v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`input ${name} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function boolInput(name: string): boolean | undefined {
+  const v = core.getInput(name).toLowerCase();
+  if (v === '') return undefined;
+  if (v !== 'true' && v !== 'false') throw new Error(`input ${name} must be true or false, got ${JSON.stringify(v)}`);
+  return v === 'true';
+}
+
+function envInput(name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of core.getMultilineInput(name)) {
+    const i = line.indexOf('=');
+    if (i <= 0) throw new Error(`input ${name}: expected KEY=VALUE lines, got ${JSON.stringify(line)}`);
+    out[line.slice(0, i).trim()] = line.slice(i + 1);
+  }
+  return out;
+}
+
+export async function run(): Promise<void> {
+  try {
+    const token = core.getInput('github-token');
+    if (token) core.setSecret(token);
+    const repository = process.env.GITHUB_REPOSITORY ?? '';
+    const shell: Shell = {
+      log: (l) => core.info(l),
+      warn: (l) => core.warning(l),
+      error: (l) => core.error(l),
+      saveState: (s) => core.saveState('cleanup', s),
+      setOutput: (n, v) => core.setOutput(n, v),
+      summary: async (md) => {
+        if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(md, true).write();
+      },
+      ...(token &&
+        repository && {
+          comment: async (sha, md) => {
+            const gh = createGitHubClient({
+              token,
+              repository,
+              ...(process.env.GITHUB_API_URL && { baseUrl: process.env.GITHUB_API_URL }),
+              log: { warning: (m) => core.warning(m), debug: (m) => core.debug(m) },
+            });
+            const prs = await commentOnPullRequests(gh, sha, md, { warning: (m) => core.warning(m) });
+            core.info(prs.length ? `commented on pull request(s) ${prs.map((n) => `#${n}`).join(', ')}` : `no pull request contains ${sha}`);
+          },
+        }),
+    };
+    const code = await executeCanary(
+      {
+        environment: core.getInput('environment', { required: true }),
+        sha: core.getInput('sha') || process.env.GITHUB_SHA || '',
+        dryRun: boolInput('dry-run') ?? false,
+        cwd: process.env.GITHUB_WORKSPACE || process.cwd(),
+        configPath: core.getInput('config'),
+        deployer: core.getInput('deployer'),
+        baselineUrl: core.getInput('baseline-url'),
+        prometheusUrl: core.getInput('prometheus-url'),
+        prometheusScrapeIntervalSeconds: numberInput('prometheus-scrape-interval-seconds'),
+        deployCommand: core.getInput('deploy-command'),
+        promoteCommand: core.getInput('promote-command'),
+        rollbackCommand: core.getInput('rollback-command'),
+        cleanupCommand: core.getInput('cleanup-command'),
+        intervals: numberInput('intervals'),
+        intervalSeconds: numberInput('interval-seconds'),
+        connections: numberInput('connections'),
+        rate: numberInput('rate'),
+        readinessTimeoutSeconds: numberInput('readiness-timeout-seconds'),
+        rollbackOnInconclusive: boolInput('rollback-on-inconclusive'),
+        budgetPath: core.getInput('budget'),
+        canaryPort: numberInput('canary-port'),
+        canaryEnv: envInput('canary-env'),
+        driver: (core.getInput('driver') || 'auto') as 'auto' | 'builtin' | 'k6',
+      },
+      shell,
+    );
+    if (code !== 0) core.setFailed(code === 1 ? 'canary not promoted (see the verdict and the report)' : 'canary did not run (see the error above)');
+  } catch (err) {
+    core.setFailed((err as Error).message);
+  }
+}
+
+await run();

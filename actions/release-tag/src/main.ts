@@ -1,0 +1,42 @@
+/** Action entry: inputs and outputs only; the work is in release.ts. */
+import * as core from '@actions/core';
+import { readFileSync } from 'node:fs';
+import { releaseTag } from './release.js';
+
+/** The commit the triggering event is about: a workflow_run's head, else GITHUB_SHA. */
+function eventSha(): string {
+  const eventPath = process.env.GITHUB_EVENT_PATH;
+  if (eventPath) {
+    try {
+      const event = JSON.parse(readFileSync(eventPath, 'utf8')) as { workflow_run?: { head_sha?: unknown } };
+      if (typeof event.workflow_run?.head_sha === 'string') return event.workflow_run.head_sha;
+    } catch {
+      // no readable event: fall back to GITHUB_SHA
+    }
+  }
+  return process.env.GITHUB_SHA ?? '';
+}
+
+export async function run(): Promise<void> {
+  try {
+    const result = await releaseTag({
+      tag: core.getInput('tag') || 'v0.5.0-phase5-start',
+      sha: core.getInput('sha') || eventSha(),
+      token: core.getInput('github-token', { required: true }),
+      repository: process.env.GITHUB_REPOSITORY ?? '',
+      apiUrl: process.env.GITHUB_API_URL,
+      smokeReportPath: core.getInput('smoke-report') || 'reports/performance/smoke-summary.json',
+      canaryReportPath: core.getInput('canary-report') || undefined,
+      log: { info: core.info, warning: core.warning, debug: core.debug },
+    });
+    core.setOutput('tag', result.tag);
+    core.setOutput('sha', result.sha);
+    core.setOutput('created', String(result.created));
+    core.setOutput('release-url', result.releaseUrl);
+    await core.summary.addRaw(result.summary).write();
+  } catch (err) {
+    core.setFailed(err instanceof Error ? err.message : String(err));
+  }
+}
+
+void run();

@@ -1,0 +1,183 @@
+/**
+ * Tag + release + PR comment against the GitHub REST API. Order matters for idempotence: the tag
+ * is checked first and never moved; the release and the comment are created only if missing, so a
+ * rerun (or a second workflow run racing this one) converges on the same state.
+ */
+import { readFileSync } from 'node:fs';
+import { parseCanaryReport } from '../../../core/src/canary/report.js';
+import type { CanaryReport } from '../../../core/src/canary/types.js';
+import {
+  checkSha,
+  checkTagName,
+  ReleaseRefusedError,
+  releasableCanary,
+  releasableSmokeReport,
+  renderReleaseComment,
+  renderReleaseNotes,
+  renderTagMessage,
+  type ReleaseNotesInput,
+} from '../../../core/src/release/notes.js';
+import { shortSha } from '../../../core/src/gate/format.js';
+import { createGitHubClient, degradeOnForbidden, GitHubError, type GitHubClient } from '../../../lib/github/client.js';
+import { upsertStickyComment } from '../../../lib/github/comment.js';
+
+export interface ReleaseLog {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+export interface ReleaseTagOptions {
+  tag: string;
+  sha: string;
+  token: string;
+  repository: string;
+  apiUrl?: string | undefined;
+  smokeReportPath: string;
+  canaryReportPath?: string | undefined;
+  log: ReleaseLog;
+}
+
+export interface ReleaseTagResult {
+  tag: string;
+  sha: string;
+  created: boolean;
+  releaseUrl: string;
+  summary: string;
+}
+
+function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ReleaseRefusedError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ReleaseRefusedError(`${what} ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+const notFound = (err: unknown) => err instanceof GitHubError && err.status === 404;
+
+/** The commit an existing tag ref points at (peeling annotated tags), or undefined if there is no such tag. */
+async function taggedCommit(gh: GitHubClient, tag: string): Promise<string | undefined> {
+  const repo = { owner: gh.owner, repo: gh.repo };
+  let object: { sha: string; type: string };
+  try {
+    object = (await gh.octokit.rest.git.getRef({ ...repo, ref: `tags/${tag}` })).data.object;
+  } catch (err) {
+    if (notFound(err)) return undefined;
+    throw err;
+  }
+  // A tag may point at a tag object (annotated), possibly nested; follow it to the commit.
+  for (let depth = 0; object.type === 'tag' && depth < 5; depth++) {
+    object = (await gh.octokit.rest.git.getTag({ ...repo, tag_sha: object.sha })).data.object;
+  }
+  return object.sha;
+}
+
+/** Creates the annotated tag; returns false when another run created the ref first. */
+async function createTag(gh: GitHubClient, tag: string, sha: string, message: string): Promise<boolean> {
+  const repo = { owner: gh.owner, repo: gh.repo };
+  const tagObject = await gh.octokit.rest.git.createTag({ ...repo, tag, message, object: sha, type: 'commit' });
+  try {
+    await gh.octokit.rest.git.createRef({ ...repo, ref: `refs/tags/${tag}`, sha: tagObject.data.sha });
+    return true;
+  } catch (err) {
+    if (err instanceof GitHubError && err.status === 422) return false;
+    throw err;
+  }
+}
+
+async function ensureRelease(
+  gh: GitHubClient,
+  tag: string,
+  sha: string,
+  notes: string,
+): Promise<{ url: string; created: boolean }> {
+  const repo = { owner: gh.owner, repo: gh.repo };
+  try {
+    const { data } = await gh.octokit.rest.repos.getReleaseByTag({ ...repo, tag });
+    return { url: data.html_url, created: false };
+  } catch (err) {
+    if (!notFound(err)) throw err;
+  }
+  const { data } = await gh.octokit.rest.repos.createRelease({
+    ...repo,
+    tag_name: tag,
+    target_commitish: sha,
+    name: tag,
+    body: notes,
+  });
+  return { url: data.html_url, created: true };
+}
+
+/** The merged pull request whose merge produced `sha` (else any PR associated with it). */
+async function pullRequestFor(gh: GitHubClient, sha: string): Promise<number | undefined> {
+  const { data } = await gh.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+    owner: gh.owner,
+    repo: gh.repo,
+    commit_sha: sha,
+  });
+  const merged =
+    data.find((p) => p.merged_at && p.merge_commit_sha === sha) ?? data.find((p) => p.merged_at) ?? data[0];
+  return merged?.number;
+}
+
+export async function releaseTag(opts: ReleaseTagOptions): Promise<ReleaseTagResult> {
+  const tag = checkTagName(opts.tag);
+  const sha = checkSha(opts.sha);
+  const smoke = releasableSmokeReport(readJson(opts.smokeReportPath, 'smoke report'), sha, opts.smokeReportPath);
+  let canary: CanaryReport | undefined;
+  if (opts.canaryReportPath) {
+    const path = opts.canaryReportPath;
+    try {
+      canary = releasableCanary(parseCanaryReport(readJson(path, 'canary report'), path), sha, path);
+    } catch (err) {
+      throw err instanceof ReleaseRefusedError ? err : new ReleaseRefusedError((err as Error).message);
+    }
+  }
+  const notesInput: ReleaseNotesInput = { tag, sha, smoke, canary };
+  const gh = createGitHubClient({
+    token: opts.token,
+    repository: opts.repository,
+    baseUrl: opts.apiUrl,
+    log: opts.log,
+  });
+
+  let created = false;
+  let current = await taggedCommit(gh, tag);
+  if (current === undefined) {
+    created = await createTag(gh, tag, sha, renderTagMessage(notesInput));
+    if (!created) current = await taggedCommit(gh, tag); // lost a race: judge what the winner created
+  }
+  if (!created && current !== sha) {
+    throw new ReleaseRefusedError(
+      `tag ${tag} already points at ${current ? shortSha(current) : 'an unknown object'}, not ${shortSha(sha)}; tags are never moved (delete the tag by hand or choose another tag)`,
+    );
+  }
+  opts.log.info(
+    created
+      ? `created annotated tag ${tag} at ${shortSha(sha)}`
+      : `tag ${tag} already points at ${shortSha(sha)}: nothing to change`,
+  );
+
+  const release = await ensureRelease(gh, tag, sha, renderReleaseNotes(notesInput));
+  opts.log.info(`${release.created ? 'created' : 'found'} release ${release.url}`);
+
+  const body = renderReleaseComment({ ...notesInput, releaseUrl: release.url });
+  const comment = await degradeOnForbidden('pull request comment', opts.log, async () => {
+    const pr = await pullRequestFor(gh, sha);
+    if (pr === undefined) {
+      opts.log.info(`no pull request is associated with ${shortSha(sha)}: no comment`);
+      return undefined;
+    }
+    return upsertStickyComment(gh, { issueNumber: pr, kind: 'release', body });
+  });
+  if (comment) opts.log.info(`pull request comment ${comment.action}: ${comment.url}`);
+
+  return { tag, sha, created, releaseUrl: release.url, summary: `${body}\n${renderReleaseNotes(notesInput)}` };
+}

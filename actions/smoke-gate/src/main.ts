@@ -1,0 +1,302 @@
+/**
+ * Smoke gate action: judges a k6 result against the budget (pure core), then reports: outputs,
+ * `reports/performance/smoke-summary.json`, job summary, one sticky PR comment, and on pushes to
+ * the default branch a p95 history entry on a data branch. GitHub API trouble (fork PRs,
+ * read-only tokens, outages after retries) never changes the verdict: it becomes a warning.
+ */
+import * as core from '@actions/core';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  BudgetError,
+  DEFAULT_BUDGET_PATH,
+  loadBudget,
+  parseBudget,
+  withOverrides,
+  type Budget,
+} from '../../../core/src/budget.js';
+import { budgetSpentFromHistory, type ErrorBudgetInput } from '../../../core/src/gate/adaptive.js';
+import { evaluateGate, type GateOptions } from '../../../core/src/gate/evaluate.js';
+import {
+  DEFAULT_HISTORY_MAX,
+  emptyHistory,
+  nearestRecordedAncestor,
+  type HistoryFile,
+} from '../../../core/src/gate/history.js';
+import { renderSmokeMarkdown } from '../../../core/src/gate/render.js';
+import { buildSmokeReport, historyEntryFromReport, type SmokeReport } from '../../../core/src/gate/report.js';
+import { readK6Result } from '../../../core/src/k6/index.js';
+import { writeJsonAtomic } from '../../../lib/atomic-write.js';
+import {
+  appendHistoryRemote,
+  commitAncestors,
+  createGitHubClient,
+  DEFAULT_HISTORY_BRANCH,
+  GitHubError,
+  historyFile,
+  mergeBaseAncestry,
+  readHistory,
+  upsertStickyComment,
+  type GitHubClient,
+} from '../../../lib/github/index.js';
+
+export const DEFAULT_REPORT_PATH = 'reports/performance/smoke-summary.json';
+const COMMENT_KIND = 'smoke-gate';
+
+/** A bad input or file: reported as one line and exit 1, before anything is written. */
+class InputError extends Error {
+  override name = 'InputError';
+}
+
+function numberInput(name: string, check: (v: number) => boolean, expected: string): number | undefined {
+  const raw = core.getInput(name);
+  if (raw === '') return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || !check(v))
+    throw new InputError(`input ${name} must be ${expected}, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+function boolInput(name: string, dflt: boolean): boolean {
+  const raw = core.getInput(name).trim().toLowerCase();
+  if (raw === '') return dflt;
+  if (['true', 'yes', '1'].includes(raw)) return true;
+  if (['false', 'no', '0'].includes(raw)) return false;
+  throw new InputError(`input ${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+interface PullRequestPayload {
+  number: number;
+  head: { sha: string; ref: string; repo?: { fork?: boolean; full_name?: string } | null };
+  base: { ref: string; sha: string; repo?: { full_name?: string } };
+}
+interface EventPayload {
+  pull_request?: PullRequestPayload;
+  repository?: { default_branch?: string };
+}
+
+interface Context {
+  event: string;
+  payload: EventPayload;
+  repository: string;
+  sha: string;
+  ref: string;
+  workspace: string;
+  pr?: PullRequestPayload;
+}
+
+function readContext(): Context {
+  const env = process.env;
+  let payload: EventPayload = {};
+  const eventPath = env.GITHUB_EVENT_PATH;
+  if (eventPath && existsSync(eventPath)) {
+    try {
+      payload = JSON.parse(readFileSync(eventPath, 'utf8')) as EventPayload;
+    } catch (err) {
+      throw new InputError(`GITHUB_EVENT_PATH ${eventPath} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const event = env.GITHUB_EVENT_NAME ?? 'local';
+  const ctx: Context = {
+    event,
+    payload,
+    repository: env.GITHUB_REPOSITORY ?? '',
+    sha: env.GITHUB_SHA ?? '',
+    ref: env.GITHUB_REF ?? '',
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+  };
+  if ((event === 'pull_request' || event === 'pull_request_target') && payload.pull_request)
+    ctx.pr = payload.pull_request;
+  return ctx;
+}
+
+function readBudget(ws: string): Budget {
+  const overrides = {
+    p95_ms: numberInput('max-p95-ms', (v) => v > 0, 'a number of milliseconds > 0'),
+    error_rate: numberInput('max-error-rate', (v) => v > 0 && v <= 1, 'a ratio in (0, 1], e.g. 0.01'),
+    min_requests: numberInput('min-requests', (v) => v >= 1, 'a count >= 1'),
+  };
+  const input = core.getInput('budget');
+  let path = resolve(ws, input || 'k6/budget.json');
+  try {
+    if (!input && !existsSync(path)) {
+      // No budget file in the repository: every limit given as an input, or this project's defaults (bundled).
+      if (Object.values(overrides).every((v) => v !== undefined))
+        return parseBudget({ version: 1, ...overrides }, 'action inputs');
+      core.info(`No budget input and no k6/budget.json in the workspace: using the action's default budget`);
+      path = DEFAULT_BUDGET_PATH;
+    }
+    return withOverrides(loadBudget(path), overrides);
+  } catch (err) {
+    if (err instanceof BudgetError) throw new InputError(err.message);
+    throw err;
+  }
+}
+
+/** GitHub steps are best effort: any GitHub failure (after retries) is a warning, never a changed verdict. */
+async function soft<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GitHubError && (err.status === 403 || err.status === 404)) {
+      core.warning(
+        `${what} skipped: GitHub answered ${err.status} (fork pull request, read-only or missing token?). Results are in the job summary and ${DEFAULT_REPORT_PATH}.`,
+      );
+    } else {
+      core.warning(`${what} failed: ${oneLine(err)}`);
+    }
+    return undefined;
+  }
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+}
+
+function branchOf(ref: string): string | undefined {
+  return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+}
+
+export async function run(): Promise<void> {
+  try {
+    await runGate();
+  } catch (err) {
+    core.setFailed(err instanceof InputError ? err.message : `smoke-gate: ${oneLine(err)}`);
+  }
+}
+
+async function runGate(): Promise<void> {
+  const ctx = readContext();
+  const ws = ctx.workspace;
+  const resultsInput = core.getInput('results', { required: true });
+  const resultsPath = isAbsolute(resultsInput) ? resultsInput : resolve(ws, resultsInput);
+  const reportPath = resolve(ws, core.getInput('report-path') || DEFAULT_REPORT_PATH);
+  const budget = readBudget(ws);
+  const failOnK6 = boolInput('fail-on-k6-thresholds', true);
+  const failOnRegression = boolInput('fail-on-regression', false);
+  const historyBranch = core.getInput('history-branch') || DEFAULT_HISTORY_BRANCH;
+  const historySize =
+    numberInput('history-size', (v) => Number.isInteger(v) && v >= 1 && v <= 10_000, 'an integer in [1, 10000]') ??
+    DEFAULT_HISTORY_MAX;
+  const slo = numberInput('slo', (v) => v > 0 && v < 1, 'a ratio in (0, 1), e.g. 0.99');
+  const spentInput = numberInput('error-budget-spent', (v) => v >= 0, 'a fraction >= 0 (1 = all spent)');
+  const windowDays = numberInput('slo-window-days', (v) => v > 0, 'a number of days > 0') ?? 30;
+  const releaseTag = core.getInput('release-tag') || undefined;
+  const token = core.getInput('github-token');
+  if (token) core.setSecret(token);
+
+  let result;
+  try {
+    result = await readK6Result(resultsPath);
+  } catch (err) {
+    throw new InputError(oneLine(err));
+  }
+
+  const gh: GitHubClient | undefined =
+    token && ctx.repository
+      ? createGitHubClient({
+          token,
+          repository: ctx.repository,
+          baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+          log: { warning: core.warning, debug: core.debug },
+        })
+      : undefined;
+  if (!gh)
+    core.warning(
+      'No github-token (or GITHUB_REPOSITORY): no PR comment, no base-branch comparison and no history; results are in the job summary and the report.',
+    );
+
+  // Baseline: the nearest recorded ancestor of the PR's merge base (or of a pushed commit).
+  const historyBranchName = ctx.pr ? ctx.pr.base.ref : branchOf(ctx.ref);
+  let history: HistoryFile = emptyHistory(historySize);
+  let ancestors: string[] = [];
+  if (gh && historyBranchName) {
+    const file = historyFile(historyBranch, historyBranchName);
+    history = (await soft('Reading the p95 history', () => readHistory(gh, file))) ?? history;
+    if (history.entries.length > 0) {
+      ancestors =
+        (await soft('Looking up the merge base ancestry', () =>
+          ctx.pr
+            ? mergeBaseAncestry(gh, { base: ctx.pr.base.ref, head: ctx.pr.head.sha })
+            : commitAncestors(gh, ctx.sha),
+        )) ?? [];
+    }
+  }
+  const baseline = nearestRecordedAncestor(history.entries, ancestors);
+
+  let errorBudget: ErrorBudgetInput | undefined;
+  if (slo !== undefined) {
+    const spent = spentInput ?? budgetSpentFromHistory(history.entries, { slo, windowDays, now: new Date() })?.spent;
+    if (spent === undefined)
+      core.warning(
+        'slo is set but the error budget spent is unknown (no error-budget-spent input, no recorded runs in the window): the budget file limit applies.',
+      );
+    else errorBudget = { slo, budgetSpent: spent, windowDays };
+  } else if (spentInput !== undefined) {
+    throw new InputError('input error-budget-spent needs the slo input (e.g. slo: 0.99)');
+  }
+
+  const options: GateOptions = { ignoreK6Thresholds: !failOnK6, failOnRegression };
+  if (errorBudget) options.errorBudget = errorBudget;
+  const gate = evaluateGate({ result, budget, baseline, history: history.entries, options });
+  const runId = process.env.GITHUB_RUN_ID;
+  const serverUrl = process.env.GITHUB_SERVER_URL || 'https://github.com';
+  const report: SmokeReport = buildSmokeReport({
+    result,
+    gate,
+    budget,
+    commit: ctx.pr?.head.sha ?? ctx.sha,
+    ref: ctx.ref,
+    nextReleaseTag: releaseTag,
+    run: {
+      event: ctx.event,
+      ...(runId && { id: runId, url: `${serverUrl}/${ctx.repository}/actions/runs/${runId}` }),
+      ...(process.env.GITHUB_RUN_ATTEMPT && { attempt: Number(process.env.GITHUB_RUN_ATTEMPT) }),
+      ...(process.env.GITHUB_WORKFLOW && { workflow: process.env.GITHUB_WORKFLOW }),
+      ...(process.env.GITHUB_JOB && { job: process.env.GITHUB_JOB }),
+      ...(ctx.pr && { pr_number: ctx.pr.number }),
+      ...(ctx.repository && { repository: ctx.repository }),
+    },
+  });
+  writeJsonAtomic(reportPath, report);
+
+  const markdown = renderSmokeMarkdown(report, history.entries);
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+
+  if (gh && ctx.pr) {
+    const pr = ctx.pr;
+    const c = await soft(`Commenting on pull request #${pr.number}`, () =>
+      upsertStickyComment(gh, { issueNumber: pr.number, kind: COMMENT_KIND, body: markdown }),
+    );
+    if (c) core.info(`PR comment ${c.action}: ${c.url}`);
+  }
+
+  const defaultBranch = ctx.payload.repository?.default_branch;
+  if (gh && ctx.event === 'push' && defaultBranch && branchOf(ctx.ref) === defaultBranch) {
+    const file = historyFile(historyBranch, defaultBranch);
+    const stored = await soft('Appending to the p95 history', () =>
+      appendHistoryRemote(gh, file, historyEntryFromReport(report), historySize),
+    );
+    if (stored) core.info(`p95 history: ${stored.entries.length} entries in ${historyBranch}:${file.path}`);
+  }
+
+  core.setOutput('passed', String(report.passed));
+  core.setOutput('verdict', report.verdict);
+  core.setOutput('p95-ms', report.measured.p95_ms ?? '');
+  core.setOutput('error-rate', report.measured.error_rate ?? '');
+  core.setOutput('requests', report.measured.requests);
+  core.setOutput('summary-path', reportPath);
+
+  for (const w of report.warnings) core.warning(w);
+  if (report.verdict === 'fail') core.setFailed(`Performance smoke gate failed: ${report.reasons.join('; ')}`);
+  else if (report.verdict === 'inconclusive')
+    core.warning(`Performance smoke gate inconclusive: ${report.reasons.join('; ')}`);
+  else
+    core.info(
+      `Performance smoke gate passed: p95 ${report.measured.p95_ms} ms, error rate ${report.measured.error_rate} on ${report.measured.requests} requests`,
+    );
+}
+
+// Runs when executed (node dist/index.js), not when imported.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void run();

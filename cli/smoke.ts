@@ -1,0 +1,258 @@
+/**
+ * `npm run smoke`: the local performance smoke. Starts the service on its embedded defaults,
+ * loads it (k6 when on PATH, else the built-in driver, same scenario and budget), gates the result
+ * with the same core as the smoke-gate action, writes the report and prints the verdict.
+ *
+ * Exit status: 0 pass, 1 fail, 0 inconclusive (printed as a warning: too few requests to judge),
+ * 2 usage or setup error (bad flag, unreadable budget or results, service did not start).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_BUDGET_PATH, loadBudget, type Budget } from '../core/src/budget.js';
+import { evaluateGate } from '../core/src/gate/evaluate.js';
+import { fmtMs, fmtPct } from '../core/src/gate/format.js';
+import { buildSmokeReport, type SmokeReport } from '../core/src/gate/report.js';
+import { readK6Result } from '../core/src/k6/index.js';
+import type { LoadResult } from '../core/src/load-result.js';
+import { writeJsonAtomic } from '../lib/atomic-write.js';
+import { drive, samplesToLoadResult, smokeRequests } from '../lib/load/driver.js';
+import { repoFile } from '../lib/load/scenario.js';
+import { startService, type ServiceHandle } from '../lib/service-process.js';
+
+const USAGE = `usage: npm run smoke -- [options]
+
+  --results <file>   gate an existing k6 output file instead of running load
+  --budget <file>    budget file (default k6/budget.json)
+  --duration <s>     load duration in seconds (default: the budget's smoke.duration_s)
+  --driver <d>       auto (k6 when on PATH, else built-in), k6 or builtin (default auto)
+  --report <file>    report path (default reports/performance/smoke-summary.json)
+  --json             print the report JSON instead of the table
+  -h, --help         this help
+
+exit status: 0 pass, 1 fail, 0 inconclusive (with a warning), 2 usage or setup error`;
+
+class UsageError extends Error {}
+
+interface Args {
+  results?: string;
+  budget: string;
+  durationS?: number;
+  report: string;
+  json: boolean;
+  driver: 'auto' | 'k6' | 'builtin';
+}
+
+function parse(argv: string[]): Args | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        results: { type: 'string' },
+        budget: { type: 'string' },
+        duration: { type: 'string' },
+        driver: { type: 'string', default: 'auto' },
+        report: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const args: Args = {
+    budget: values.budget ? resolve(values.budget) : DEFAULT_BUDGET_PATH,
+    report: resolve(values.report ?? 'reports/performance/smoke-summary.json'),
+    json: values.json ?? false,
+    driver: 'auto',
+  };
+  const driver = values.driver ?? 'auto';
+  if (driver !== 'auto' && driver !== 'k6' && driver !== 'builtin')
+    throw new UsageError(`--driver must be auto, k6 or builtin, got ${JSON.stringify(driver)}`);
+  args.driver = driver;
+  if (values.results) args.results = resolve(values.results);
+  if (values.duration !== undefined) {
+    const d = Number(values.duration.replace(/s$/, ''));
+    if (!Number.isFinite(d) || d <= 0 || d > 600)
+      throw new UsageError(`--duration must be seconds in (0, 600], got ${JSON.stringify(values.duration)}`);
+    args.durationS = d;
+  }
+  return args;
+}
+
+function onPath(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runK6(k6: string, service: ServiceHandle, durationS: number, signal: AbortSignal): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'hotel-perf-k6-'));
+  const exportFile = join(dir, 'summary-export.json');
+  try {
+    const child = spawn(
+      k6,
+      [
+        'run',
+        '--quiet',
+        `--summary-export=${exportFile}`,
+        '-e',
+        `BASE_URL=${service.url}`,
+        '-e',
+        `SUMMARY_PATH=${join(dir, 'handle-summary.json')}`,
+        '-e',
+        `DURATION_S=${durationS}`,
+        repoFile('k6/smoke.js'),
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    const onAbort = () => child.kill('SIGINT');
+    signal.addEventListener('abort', onAbort, { once: true });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    signal.removeEventListener('abort', onAbort);
+    // k6 exits 99 when its thresholds are crossed: the gate reads and reports those itself.
+    if (code !== 0 && code !== 99) throw new Error(`k6 exited with status ${code}`);
+    return await readK6Result(exportFile);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function table(report: SmokeReport): string {
+  const rows = report.gate_checks.map((c) => {
+    const fmt = (v: number | null) =>
+      v === null ? 'n/a' : c.unit === 'ms' ? fmtMs(v) : c.unit === 'ratio' ? fmtPct(v) : String(v);
+    const status = c.ok === null ? '-' : c.ok ? 'ok' : c.gating ? 'FAIL' : 'warn';
+    return [c.label, fmt(c.measured), `${c.comparator} ${fmt(c.limit)}${c.gating ? '' : ' (info)'}`, status];
+  });
+  const head = ['check', 'measured', 'limit', ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
+  out.push(
+    `verdict: ${report.verdict.toUpperCase()}  (${report.measured.requests} requests, source ${report.source.format})`,
+  );
+  for (const r of report.reasons) out.push(`  - ${r}`);
+  for (const w of report.warnings) out.push(`  warning: ${w}`);
+  return out.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: Args | 'help';
+  let budget: Budget;
+  try {
+    args = parse(argv);
+    if (args === 'help') {
+      console.log(USAGE);
+      return 0;
+    }
+    budget = loadBudget(args.budget);
+  } catch (err) {
+    console.error(`smoke: ${(err as Error).message}`);
+    if (err instanceof UsageError) console.error(USAGE);
+    return 2;
+  }
+
+  const abort = new AbortController();
+  let service: ServiceHandle | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    console.error(`smoke: ${sig} received, stopping`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let result: LoadResult;
+  try {
+    if (args.results) {
+      result = await readK6Result(args.results);
+    } else {
+      const durationS = args.durationS ?? budget.smoke.duration_s;
+      const k6 = args.driver === 'builtin' ? undefined : onPath('k6');
+      if (args.driver === 'k6' && !k6) throw new Error('--driver k6: k6 is not on PATH');
+      service = await startService();
+      if (abort.signal.aborted) return 130;
+      if (!args.json)
+        console.error(
+          `smoke: service at ${service.url}; ${k6 ? 'k6' : 'built-in driver'}, ${budget.smoke.vus} connections, up to ${durationS} s / ${budget.smoke.max_requests} requests`,
+        );
+      if (k6) {
+        result = await runK6(k6, service, durationS, abort.signal);
+      } else {
+        const started = performance.now();
+        const samples = await drive(
+          {
+            baseUrl: service.url,
+            requests: smokeRequests(),
+            connections: budget.smoke.vus,
+            durationS,
+            maxRequests: budget.smoke.max_requests,
+          },
+          abort.signal,
+        );
+        result = samplesToLoadResult(samples, (performance.now() - started) / 1000);
+      }
+    }
+  } catch (err) {
+    console.error(`smoke: ${(err as Error).message.split('\n')[0]}`);
+    return 2;
+  } finally {
+    if (service) await service.stop(5000);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  if (abort.signal.aborted) return 130;
+
+  const gate = evaluateGate({ result, budget });
+  const report = buildSmokeReport({
+    result,
+    gate,
+    budget,
+    commit: git(['rev-parse', 'HEAD']) ?? 'unknown',
+    ref: git(['symbolic-ref', '-q', 'HEAD']) ?? 'local',
+    run: { id: 'local', event: 'local' },
+  });
+  try {
+    writeJsonAtomic(args.report, report);
+  } catch (err) {
+    console.error(`smoke: cannot write the report ${args.report}: ${(err as Error).message}`);
+    return 2;
+  }
+  if (args.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(`${table(report)}\nreport: ${args.report}`);
+  if (report.verdict === 'inconclusive')
+    console.error('smoke: WARNING the result is inconclusive (too few requests to judge); not failing');
+  return report.verdict === 'fail' ? 1 : 0;
+}
+
+// Runs when executed (node build/cli/smoke.js), not when imported.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

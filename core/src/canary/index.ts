@@ -1,0 +1,32 @@
+/**
+ * Canary judge public API (pure core). Typical shell flow:
+ *
+ *   const settings = resolveJudgeSettings(overrides, loadBudget(path));
+ *   const intervals: IntervalSamples[] = [];
+ *   for each interval i < settings.intervals:
+ *     intervals.push({ index: i, baseline: {...}, canary: {...} });   // raw latencies or histograms
+ *     const j = judge(intervals, settings, seed);
+ *     if (shouldAbortEarly(j)) break;                                  // hard failure: stop traffic now
+ *   const judgement = judge(intervals, settings, seed);
+ *   const report = buildCanaryReport({ environment, sha, source, plan, settings, seed, intervals, judgement, outcome: { action: decideOutcome(judgement.verdict, settings) } });
+ *   writeFileAtomically(path, JSON.stringify(report, null, 2)); summary = renderCanaryMarkdown(report);
+ *   // `judge <report.json>`: rejudge(parseCanaryReport(JSON.parse(text))).agrees
+ */
+export type * from './types.js';
+export {
+  DEFAULT_JUDGE_SETTINGS,
+  DEFAULT_CANARY_SAMPLE,
+  JudgeSettingsError,
+  resolveJudgeSettings,
+  validateJudgeSettings,
+} from './defaults.js';
+export { judge, judgeInterval, shouldAbortEarly, decideOutcome, JudgeInputError } from './judge.js';
+export { histogramFromBuckets, histogramQuantile } from './histogram.js';
+export {
+  buildCanaryReport,
+  parseCanaryReport,
+  rejudge,
+  CanaryReportError,
+  type BuildCanaryReportInput,
+} from './report.js';
+export { renderCanaryMarkdown } from './render.js';

@@ -1,0 +1,177 @@
+/**
+ * Latency analysis on either source (raw per-request latencies or Prometheus histograms) through
+ * one small interface, so the same decision logic runs on both.
+ */
+import { createRng, type Rng } from '../stats/rng.js';
+import { percentileSorted } from '../stats/percentile.js';
+import { normalQuantile } from '../stats/normal.js';
+import {
+  mannWhitneyGreater,
+  solveFactor,
+  uCountBinned,
+  uCountSorted,
+  uSorted,
+  type Bin,
+  type UCount,
+} from '../stats/mann-whitney.js';
+import { histogramBins, histogramCount, histogramQuantile } from './histogram.js';
+import type { Estimate, LatencyHistogram, TestResult } from './types.js';
+
+export type LatencyData =
+  | { kind: 'raw'; n: number; sorted: Float64Array }
+  | { kind: 'histogram'; n: number; hist: LatencyHistogram; bins: Bin[] };
+
+export function rawLatencies(sorted: Float64Array): LatencyData {
+  return { kind: 'raw', n: sorted.length, sorted };
+}
+
+export function histogramLatencies(hist: LatencyHistogram): LatencyData {
+  return { kind: 'histogram', n: histogramCount(hist), hist, bins: histogramBins(hist) };
+}
+
+/** Percentile by the source's own rule (k6's on raw samples, histogram_quantile's on buckets). */
+export function quantile(d: LatencyData, q: number): number {
+  return d.kind === 'raw' ? percentileSorted(d.sorted, q) : histogramQuantile(d.hist, q);
+}
+
+function uCount(c: LatencyData, b: LatencyData, factor: number): UCount {
+  if (c.kind === 'raw' && b.kind === 'raw') return uCountSorted(c.sorted, b.sorted, factor);
+  if (c.kind === 'histogram' && b.kind === 'histogram') return { u: uCountBinned(c.bins, b.bins, factor), tieTerm: 0 };
+  throw new Error('cannot compare raw latencies with a histogram');
+}
+
+function uOnly(c: LatencyData, b: LatencyData, factor: number): number {
+  if (c.kind === 'raw' && b.kind === 'raw') return uSorted(c.sorted, b.sorted, factor);
+  return uCount(c, b, factor).u;
+}
+
+/** Range of factors that certainly brackets every canary/baseline ratio of interest. */
+function factorBracket(c: LatencyData, b: LatencyData): [number, number] {
+  if (c.kind === 'raw' && b.kind === 'raw') {
+    const cmin = c.sorted[0]!;
+    const bmin = b.sorted[0]!;
+    const cmax = c.sorted[c.n - 1]!;
+    const bmax = b.sorted[b.n - 1]!;
+    if (cmin > 0 && bmin > 0) return [(cmin / bmax) * 0.5, (cmax / bmin) * 2];
+  }
+  return [1e-6, 1e6];
+}
+
+/**
+ * One-sided Mann-Whitney of H1: canary latencies stochastically greater than baseline latencies
+ * multiplied by (1 + tolerance). Scaling the baseline first means a slowdown within the tolerance
+ * is the null hypothesis, so a harmless 3 % is not a failure however large the sample.
+ */
+export function latencyTest(c: LatencyData, b: LatencyData, tolerance: number, alpha: number): TestResult {
+  const { u, tieTerm } = uCount(c, b, 1 + tolerance);
+  const r = mannWhitneyGreater(u, c.n, b.n, tieTerm, c.kind === 'raw');
+  return {
+    statistic: u,
+    z: r.z,
+    p_value: r.p_value,
+    alpha,
+    reject: r.p_value <= alpha,
+    method: c.kind === 'raw' ? 'mann-whitney' : 'mann-whitney-binned',
+  };
+}
+
+/**
+ * Ratio canary/baseline as exp(Hodges-Lehmann shift of log latencies) = the median of all
+ * pairwise ratios c_i / b_j, with the Moses distribution-free confidence interval. Found by
+ * bisection on the U statistic, so O(n log(1/precision)) instead of O(n^2) pairs.
+ */
+export function medianRatio(c: LatencyData, b: LatencyData, level: number): Estimate {
+  if (c.n <= 0 || b.n <= 0) return { estimate: null, ci: [null, null], level };
+  const [lo, hi] = factorBracket(c, b);
+  const uOf = (f: number) => uOnly(c, b, f);
+  const mean = (c.n * b.n) / 2;
+  const sd = Math.sqrt((c.n * b.n * (c.n + b.n + 1)) / 12);
+  const z = normalQuantile(1 - (1 - level) / 2);
+  return {
+    estimate: solveFactor(uOf, mean, lo, hi),
+    ci: [solveFactor(uOf, mean + z * sd, lo, hi), solveFactor(uOf, mean - z * sd, lo, hi)],
+    level,
+  };
+}
+
+/** A function returning one bootstrap replicate of the p95 of `d` (see p95RelativeDiff). */
+function p95Drawer(d: LatencyData, rng: Rng): () => number {
+  if (d.kind === 'histogram') {
+    const n = Math.max(d.n, 2);
+    return () => histogramQuantile(d.hist, rng.beta(0.95 * (n + 1), 0.05 * (n + 1)));
+  }
+  const { n, sorted } = d;
+  if (n < 2) return () => sorted[0]!;
+  const idx = (n - 1) * 0.95;
+  const k = Math.floor(idx) + 1; // 1-based rank of the lower neighbour
+  const frac = idx - (k - 1);
+  return () => {
+    const u1 = rng.beta(k, n + 1 - k);
+    const low = sorted[Math.min(n, Math.max(1, Math.ceil(n * u1))) - 1]!;
+    if (frac === 0 || k >= n) return low;
+    const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - rng.next(), 1 / (n - k)));
+    return low + frac * (sorted[Math.min(n, Math.max(1, Math.ceil(n * u2))) - 1]! - low);
+  };
+}
+
+/**
+ * canary p95 / baseline p95 - 1 with a percentile bootstrap CI. Each replicate's p95 is drawn
+ * exactly as an ordinary bootstrap would produce it, without resampling n values: the k-th
+ * smallest of n resampled indices is ceil(n * U(k)) with U(k) ~ Beta(k, n + 1 - k), and the next
+ * order statistic follows from the remaining uniforms. O(resamples) after sorting.
+ */
+export function p95RelativeDiff(
+  c: LatencyData,
+  b: LatencyData,
+  level: number,
+  resamples: number,
+  seed: number,
+): Estimate {
+  const pc = quantile(c, 0.95);
+  const pb = quantile(b, 0.95);
+  if (!(pb > 0) || !Number.isFinite(pc)) return { estimate: null, ci: [null, null], level };
+  const rng = createRng(seed);
+  const drawB = p95Drawer(b, rng);
+  const drawC = p95Drawer(c, rng);
+  const reps = new Float64Array(resamples);
+  for (let i = 0; i < resamples; i++) {
+    const rb = drawB();
+    reps[i] = rb > 0 ? drawC() / rb - 1 : Number.NaN;
+  }
+  const finite = reps.filter((v) => Number.isFinite(v)).sort();
+  const a = (1 - level) / 2;
+  return {
+    estimate: pc / pb - 1,
+    ci: finite.length > 0 ? [percentileSorted(finite, a), percentileSorted(finite, 1 - a)] : [null, null],
+    level,
+  };
+}
+
+/**
+ * Minimum detectable slowdown: the smallest relative increase r (canary = baseline * (1 + r))
+ * that the tolerance-shifted test at `alpha` detects with `power` (Noether's approximation,
+ * distribution-free: P(s*B > B') is read off the baseline sample itself). null when even a
+ * hundred-fold slowdown would not reach that power with these sample sizes.
+ */
+export function latencyMde(
+  c: LatencyData,
+  b: LatencyData,
+  tolerance: number,
+  alpha: number,
+  power: number,
+): number | null {
+  if (c.n <= 0 || b.n <= 1) return null;
+  const need = (normalQuantile(1 - alpha) + normalQuantile(power)) * Math.sqrt((c.n + b.n + 1) / (12 * c.n * b.n));
+  const target = (0.5 + need) * b.n * b.n;
+  const theta = (s: number) => uOnly(b, b, 1 / s);
+  if (theta(100) < target) return null;
+  const s = solveFactor((f) => -theta(f), -target, 1, 100, 1e-4);
+  return (1 + tolerance) * s - 1;
+}
+
+/** A one-sided lower confidence bound of the p95 (normal approximation to the binomial order statistic). */
+export function p95LowerBound(d: LatencyData, confidence: number): number {
+  if (d.n <= 0) return Number.NaN;
+  const q = 0.95 - normalQuantile(confidence) * Math.sqrt((0.95 * 0.05) / d.n);
+  return quantile(d, Math.max(0, q));
+}

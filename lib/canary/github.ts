@@ -1,0 +1,26 @@
+/**
+ * The canary's pull request comment: find the PR(s) that contain the sha and upsert one sticky
+ * `canary` comment on each (open or merged: a canary often runs after the merge). No PR (a manual
+ * dispatch on a commit no PR contains) -> nothing to do.
+ */
+import { degradeOnForbidden, upsertStickyComment, type GitHubClient, type Logger } from '../github/index.js';
+
+export async function commentOnPullRequests(gh: GitHubClient, sha: string, body: string, log: Logger): Promise<number[]> {
+  const pulls = await degradeOnForbidden('looking up the pull request of the canary sha', log, async () => {
+    const { data } = await gh.octokit.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
+      owner: gh.owner,
+      repo: gh.repo,
+      commit_sha: sha,
+      per_page: 10,
+    });
+    return data.filter((p) => p.state === 'open').map((p) => p.number);
+  });
+  const commented: number[] = [];
+  for (const number of pulls ?? []) {
+    const r = await degradeOnForbidden(`commenting on pull request #${number}`, log, () =>
+      upsertStickyComment(gh, { issueNumber: number, kind: 'canary', body }),
+    );
+    if (r) commented.push(number);
+  }
+  return commented;
+}

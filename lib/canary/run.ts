@@ -1,0 +1,362 @@
+/**
+ * One canary run from a resolved plan: deploy beside the baseline, wait for readiness, drive the
+ * same traffic at both per analysis interval and judge after each (stopping at a hard failure),
+ * add the Prometheus judgement when there is a Prometheus, then promote or roll back. Clean-up runs
+ * always: in `finally`, on SIGTERM/SIGINT, and (from the saved state) in the action's post step.
+ */
+import {
+  buildCanaryReport,
+  decideOutcome,
+  histogramFromBuckets,
+  judge,
+  shouldAbortEarly,
+  type CanaryAction,
+  type CanaryJudgement,
+  type CanaryReport,
+  type IntervalSamples as JudgeInterval,
+  type LatencyHistogram,
+  type TrackSamples,
+  type Verdict,
+} from '../../core/src/canary/index.js';
+import type { Sample } from '../load/driver.js';
+import { createDeployer, type Deployer, type Targets } from './deployer.js';
+import type { CanaryPlan } from './plan.js';
+import { encodeState } from './post.js';
+import { PrometheusClient, PrometheusError } from './prometheus.js';
+import type { ReadinessResult } from './readiness.js';
+import { killLiveCommands } from './shell.js';
+import { combineVerdicts } from './verdict.js';
+import { builtinTraffic, k6Traffic, type TrafficSource } from './traffic.js';
+
+export interface RunHooks {
+  log(line: string): void;
+  warn(line: string): void;
+  /** Persist the clean-up state (action: core.saveState) for the post step. */
+  saveState(encoded: string): void;
+}
+
+/** A run that could not start (nothing deployed): exit status 3, one line. */
+export class CanaryRunError extends Error {
+  override name = 'CanaryRunError';
+}
+
+export interface BaselineCapture {
+  source: 'prometheus' | 'synthetic';
+  p95_ms: number | null;
+  query?: string;
+  /** 'before-deploy' (the baseline as it serves) or 'analysis-window' (under the synthetic traffic). */
+  window: 'before-deploy' | 'analysis-window';
+}
+
+/** The histogram judgement of both tracks' Prometheus series: a full report of its own (re-judgeable). */
+export interface PrometheusJudgement {
+  queries: string[];
+  report: CanaryReport | null;
+  /** p95 of each track over the whole analysis window (histogram_quantile). */
+  canary_p95_ms: number | null;
+  baseline_p95_ms: number | null;
+  /** Why there is no judgement (Prometheus failed mid-run), in words. */
+  error: string | null;
+}
+
+export interface RunResult {
+  report: CanaryReport;
+  verdict: Verdict;
+  reasons: string[];
+  action: CanaryAction;
+  baselineP95Ms: number | null;
+  canaryP95Ms: number | null;
+  /** Wall-clock of the phases, for logs and the bench. */
+  timings_ms: { deploy: number; readiness: number; traffic: number; prometheus: number; outcome: number; cleanup: number; total: number };
+}
+
+function toTrack(samples: Sample[]): TrackSamples {
+  return {
+    total: samples.length,
+    errors: samples.reduce((n, s) => n + (s.ok ? 0 : 1), 0),
+    latencies_ms: samples.filter((s) => Number.isFinite(s.latency_ms)).map((s) => s.latency_ms),
+  };
+}
+
+const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
+
+async function capturePrometheusBaseline(prom: PrometheusClient, plan: CanaryPlan): Promise<number | null> {
+  const q = plan.prometheus!.queries.baseline_p95;
+  const [first] = await prom.query(q);
+  return first && Number.isFinite(first.value) ? first.value * 1000 : null;
+}
+
+/** Per-interval histograms of both tracks, each evaluated at the interval's end over its length. */
+async function prometheusIntervals(
+  prom: PrometheusClient,
+  plan: CanaryPlan,
+  bounds: Array<{ start: number; end: number }>,
+): Promise<JudgeInterval[]> {
+  const q = plan.prometheus!.queries;
+  const track = async (which: 'stable' | 'canary', endS: number): Promise<TrackSamples> => {
+    const [buckets, errors] = await Promise.all([prom.query(q.interval_buckets[which], endS), prom.query(q.interval_errors[which], endS)]);
+    const histogram: LatencyHistogram =
+      buckets.length === 0 ? { le_ms: [], cumulative: [0] } : histogramFromBuckets(buckets.map((b) => ({ le: b.metric.le ?? '', count: Number.isFinite(b.value) ? b.value : 0 })));
+    const total = histogram.cumulative[histogram.cumulative.length - 1] ?? 0;
+    const errs = errors[0]?.value ?? 0;
+    return { total: Math.round(total), errors: Math.min(Math.round(total), Math.round(Number.isFinite(errs) ? errs : 0)), histogram };
+  };
+  const out: JudgeInterval[] = [];
+  for (const [index, b] of bounds.entries()) {
+    const endS = b.end / 1000;
+    const [baseline, canary] = await Promise.all([track('stable', endS), track('canary', endS)]);
+    out.push({ index, start: new Date(b.start).toISOString(), end: new Date(b.end).toISOString(), baseline, canary });
+  }
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string): Promise<RunResult> {
+  const t0 = Date.now();
+  const timings = { deploy: 0, readiness: 0, traffic: 0, prometheus: 0, outcome: 0, cleanup: 0, total: 0 };
+  const prom = plan.prometheus ? new PrometheusClient(plan.prometheus.url) : null;
+
+  // Before anything is deployed: is the metrics source there, and what is the baseline's p95 now?
+  let baselineBefore: number | null = null;
+  if (prom) {
+    try {
+      await prom.ping();
+      baselineBefore = await capturePrometheusBaseline(prom, plan);
+    } catch (err) {
+      throw new CanaryRunError(`${(err as Error).message}; nothing was deployed`);
+    }
+    hooks.log(
+      baselineBefore === null
+        ? 'baseline p95 from Prometheus: no data yet (will use the analysis window)'
+        : `baseline p95 from Prometheus before the deploy: ${baselineBefore.toFixed(1)} ms`,
+    );
+  }
+
+  const deployer: Deployer = createDeployer(plan, hooks.log, cwd);
+  const ac = new AbortController();
+  let promoted = false;
+  let cleanupP: Promise<void> | undefined;
+  const saveState = (finished: boolean): void => hooks.saveState(encodeState(deployer.cleanupState(), finished));
+  const cleanupOnce = (): Promise<void> =>
+    (cleanupP ??= (async () => {
+      const c0 = Date.now();
+      try {
+        await deployer.cleanup();
+      } finally {
+        timings.cleanup = Date.now() - c0;
+        saveState(true);
+      }
+    })());
+
+  // SIGTERM/SIGINT (a cancelled job, Ctrl-C): stop the traffic, undo the canary, then exit.
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) return;
+    signalled = sig;
+    hooks.warn(`received ${sig}: stopping the canary run, rolling back and cleaning up`);
+    ac.abort();
+    void (async () => {
+      try {
+        if (!promoted) await deployer.rollback();
+      } catch (err) {
+        hooks.warn(`rollback after ${sig} failed: ${(err as Error).message}`);
+      }
+      try {
+        await cleanupOnce();
+      } catch (err) {
+        hooks.warn(`clean-up after ${sig} failed: ${(err as Error).message}`);
+      }
+      killLiveCommands();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    })();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  const intervals: JudgeInterval[] = [];
+  const bounds: Array<{ start: number; end: number }> = [];
+  let judgement: CanaryJudgement = judge([], plan.judge, plan.analysis.seed);
+  let preconditionFailure: string | null = null;
+  let targets: Targets | null = null;
+  let readiness: ReadinessResult | null = null;
+  let promJudgement: PrometheusJudgement | null = null;
+  let action: CanaryAction = 'none';
+  let outcomeDetail = '';
+  let verdict: Verdict = 'inconclusive';
+  let reasons: string[] = [];
+  try {
+    let p0 = Date.now();
+    saveState(false);
+    try {
+      targets = await deployer.deploy(ac.signal);
+    } catch (err) {
+      preconditionFailure = `deploy failed: ${(err as Error).message}`;
+    } finally {
+      saveState(false);
+      timings.deploy = Date.now() - p0;
+    }
+
+    if (targets) {
+      p0 = Date.now();
+      readiness = await deployer.waitReady(ac.signal);
+      timings.readiness = Date.now() - p0;
+      if (!readiness.ready) {
+        preconditionFailure = `the canary never became ready: ${readiness.attempts} probes of ${plan.readiness.path} over ${(readiness.elapsed_ms / 1000).toFixed(1)} s (timeout ${plan.readiness.timeout_s} s), last answer ${readiness.last}`;
+      } else {
+        hooks.log(`canary ready after ${readiness.attempts} probe(s), ${readiness.elapsed_ms} ms`);
+      }
+    }
+
+    if (targets && readiness?.ready) {
+      p0 = Date.now();
+      const traffic: TrafficSource =
+        plan.traffic.driver === 'k6'
+          ? k6Traffic(plan, targets.baselineUrl, targets.canaryUrl, cwd)
+          : builtinTraffic(plan, targets.baselineUrl, targets.canaryUrl);
+      await traffic.warmup(ac.signal);
+      for (let i = 0; i < plan.analysis.intervals && !ac.signal.aborted; i++) {
+        const start = Date.now();
+        const s = await traffic.runInterval(ac.signal);
+        const end = Date.now();
+        bounds.push({ start, end });
+        intervals.push({
+          index: i,
+          start: new Date(start).toISOString(),
+          end: new Date(end).toISOString(),
+          baseline: toTrack(s.baseline),
+          canary: toTrack(s.canary),
+        });
+        judgement = judge(intervals, plan.judge, plan.analysis.seed);
+        const c = judgement.canary;
+        hooks.log(
+          `interval ${i + 1}/${plan.analysis.intervals}: baseline ${s.baseline.length} req, canary ${s.canary.length} req, canary p95 ${c.p95_ms?.toFixed(1) ?? '-'} ms -> ${judgement.verdict}`,
+        );
+        if (shouldAbortEarly(judgement)) {
+          hooks.warn(`hard failure in interval ${i + 1}: ${judgement.early_abort.reason ?? judgement.reasons.join('; ')}; stopping early`);
+          break;
+        }
+      }
+      timings.traffic = Date.now() - p0;
+
+      if (prom && bounds.length > 0) {
+        p0 = Date.now();
+        const q = plan.prometheus!.queries;
+        const queries = [q.interval_buckets.stable, q.interval_buckets.canary, q.interval_errors.stable, q.interval_errors.canary];
+        promJudgement = { queries, report: null, canary_p95_ms: null, baseline_p95_ms: null, error: null };
+        // The last interval's samples reach Prometheus on its next scrape.
+        await sleep((plan.prometheus!.scrape_interval_s + 1) * 1000);
+        try {
+          promJudgement.report = buildCanaryReport({
+            environment: plan.environment,
+            sha: plan.sha,
+            source: 'prometheus',
+            queries,
+            plan: { prometheus: plan.prometheus },
+            settings: plan.judge,
+            seed: plan.analysis.seed,
+            intervals: await prometheusIntervals(prom, plan, bounds),
+            outcome: { action: 'none', detail: 'recorded beside the synthetic judgement; see the main report outcome' },
+          });
+          const endS = bounds[bounds.length - 1]!.end / 1000;
+          const windowQ = plan.prometheus!.queries.window_p95;
+          const [[sb], [cb]] = await Promise.all([prom.query(windowQ.stable, endS), prom.query(windowQ.canary, endS)]);
+          promJudgement.baseline_p95_ms = sb && Number.isFinite(sb.value) ? sb.value * 1000 : null;
+          promJudgement.canary_p95_ms = cb && Number.isFinite(cb.value) ? cb.value * 1000 : null;
+          hooks.log(
+            `Prometheus judgement: ${promJudgement.report.verdict} (baseline p95 ${promJudgement.baseline_p95_ms?.toFixed(1) ?? '-'} ms, canary p95 ${promJudgement.canary_p95_ms?.toFixed(1) ?? '-'} ms)`,
+          );
+        } catch (err) {
+          promJudgement.error = err instanceof PrometheusError ? err.message : `Prometheus judgement failed: ${(err as Error).message}`;
+          hooks.warn(promJudgement.error);
+        }
+        timings.prometheus = Date.now() - p0;
+      }
+    }
+
+    ({ verdict, reasons } = combineVerdicts(judgement, promJudgement, preconditionFailure));
+    if (ac.signal.aborted) throw new CanaryRunError(`interrupted by ${signalled ?? 'abort'}`);
+
+    p0 = Date.now();
+    action = decideOutcome(verdict, plan.judge);
+    try {
+      if (action === 'promote') {
+        await deployer.promote();
+        promoted = true;
+        outcomeDetail = 'promoted';
+      } else if (action === 'rollback') {
+        await deployer.rollback();
+        outcomeDetail = `rolled back (${verdict})`;
+      } else {
+        outcomeDetail = `left as is: verdict ${verdict} and rollback-on-inconclusive is false`;
+      }
+    } catch (err) {
+      // A failed promote leaves the canary unpromoted: roll back what we can, report the failure.
+      outcomeDetail = `${action} failed: ${(err as Error).message}`;
+      hooks.warn(outcomeDetail);
+      if (action === 'promote') {
+        verdict = 'fail';
+        reasons.push(outcomeDetail);
+        action = 'rollback';
+        await deployer.rollback().catch((e: Error) => hooks.warn(`rollback failed: ${e.message}`));
+      }
+    }
+    timings.outcome = Date.now() - p0;
+  } catch (err) {
+    if (!promoted) await deployer.rollback().catch((e: Error) => hooks.warn(`rollback failed: ${e.message}`));
+    throw err;
+  } finally {
+    try {
+      await cleanupOnce();
+    } catch (err) {
+      hooks.warn(`clean-up failed: ${(err as Error).message}`);
+    }
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+
+  const baselineCapture: BaselineCapture = prom
+    ? baselineBefore !== null
+      ? { source: 'prometheus', p95_ms: baselineBefore, query: plan.prometheus!.queries.baseline_p95, window: 'before-deploy' }
+      : {
+          source: 'prometheus',
+          p95_ms: promJudgement?.baseline_p95_ms ?? null,
+          query: plan.prometheus!.queries.window_p95.stable,
+          window: 'analysis-window',
+        }
+    : { source: 'synthetic', p95_ms: finiteOrNull(judgement.baseline_p95_ms ?? undefined), window: 'analysis-window' };
+  const canaryP95 = prom ? (promJudgement?.canary_p95_ms ?? judgement.canary_p95_ms) : judgement.canary_p95_ms;
+
+  timings.total = Date.now() - t0;
+  const report = buildCanaryReport({
+    environment: plan.environment,
+    sha: plan.sha,
+    source: 'synthetic',
+    plan: {
+      ...(plan as unknown as Record<string, unknown>),
+      run: {
+        targets,
+        readiness,
+        precondition_failure: preconditionFailure,
+        baseline_capture: baselineCapture,
+        prometheus: promJudgement,
+        final_verdict: verdict,
+        final_reasons: reasons,
+        timings_ms: timings,
+      },
+    },
+    settings: plan.judge,
+    seed: plan.analysis.seed,
+    intervals,
+    outcome: { action, detail: outcomeDetail },
+  });
+  return {
+    report,
+    verdict,
+    reasons,
+    action,
+    baselineP95Ms: baselineCapture.p95_ms,
+    canaryP95Ms: finiteOrNull(canaryP95 ?? undefined),
+    timings_ms: timings,
+  };
+}

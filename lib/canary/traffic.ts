@@ -1,0 +1,112 @@
+/**
+ * Synthetic traffic for one analysis interval: the same request mix at the same rate to baseline
+ * and canary at once, bounded in count and time. Built-in driver: two drive() calls side by side;
+ * k6 (when on PATH): k6/canary.js, whose NDJSON points are split by their `target` tag.
+ */
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { drive, smokeRequests, type Sample } from '../load/driver.js';
+import { repoFile } from '../load/scenario.js';
+import type { CanaryPlan } from './plan.js';
+import { lastLine, runCommand } from './shell.js';
+
+export interface IntervalSamples {
+  baseline: Sample[];
+  canary: Sample[];
+}
+
+export interface TrafficSource {
+  /** A few unjudged requests to both, so a cold canary (JIT, connection pools) is not compared with a warm baseline. */
+  warmup(signal?: AbortSignal): Promise<void>;
+  runInterval(signal?: AbortSignal): Promise<IntervalSamples>;
+}
+
+export function builtinTraffic(plan: CanaryPlan, baselineUrl: string, canaryUrl: string): TrafficSource {
+  const requests = smokeRequests();
+  const t = plan.traffic;
+  const shape = {
+    requests,
+    connections: t.connections,
+    durationS: t.interval_s,
+    maxRequests: t.max_requests_per_interval,
+    ratePerSecond: t.rate_per_s,
+  };
+  return {
+    async warmup(signal) {
+      const w = { requests, connections: t.connections, durationS: 5, maxRequests: t.warmup_requests };
+      if (t.warmup_requests > 0) await Promise.all([drive({ ...w, baseUrl: baselineUrl }, signal), drive({ ...w, baseUrl: canaryUrl }, signal)]);
+    },
+    async runInterval(signal) {
+      const [baseline, canary] = await Promise.all([
+        drive({ ...shape, baseUrl: baselineUrl }, signal),
+        drive({ ...shape, baseUrl: canaryUrl }, signal),
+      ]);
+      return { baseline, canary };
+    },
+  };
+}
+
+/** Reads k6 `--out json` points into samples per `target` tag; time is relative to the first point. */
+export async function readK6CanaryPoints(file: string): Promise<IntervalSamples> {
+  const out: IntervalSamples = { baseline: [], canary: [] };
+  let t0: number | undefined;
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.includes('"http_req_duration"') || !line.includes('"Point"')) continue;
+    const p = JSON.parse(line) as {
+      type: string;
+      metric: string;
+      data: { time: string; value: number; tags?: Record<string, string> };
+    };
+    if (p.type !== 'Point' || p.metric !== 'http_req_duration') continue;
+    const target = p.data.tags?.target;
+    if (target !== 'baseline' && target !== 'canary') continue;
+    const t = Date.parse(p.data.time);
+    t0 ??= t;
+    const status = Number(p.data.tags?.status ?? 0);
+    out[target].push({
+      t_ms: t - t0,
+      latency_ms: status === 0 ? Number.NaN : p.data.value,
+      status,
+      ok: status > 0 && status < 400,
+      name: p.data.tags?.name ?? '',
+    });
+  }
+  return out;
+}
+
+export function k6Traffic(plan: CanaryPlan, baselineUrl: string, canaryUrl: string, cwd: string): TrafficSource {
+  const script = repoFile('k6/canary.js');
+  const t = plan.traffic;
+  return {
+    // k6 ramps its own VUs; the built-in warm-up is what keeps the two drivers' first interval comparable.
+    async warmup(signal) {
+      if (t.warmup_requests > 0) await builtinTraffic(plan, baselineUrl, canaryUrl).warmup(signal);
+    },
+    async runInterval(signal) {
+      const dir = mkdtempSync(join(tmpdir(), 'canary-k6-'));
+      try {
+        const points = join(dir, 'points.ndjson');
+        const r = await runCommand(`k6 run --quiet --out "json=${points}" "${script}"`, {
+          env: {
+            BASELINE_URL: baselineUrl,
+            CANARY_URL: canaryUrl,
+            RATE: String(t.rate_per_s),
+            DURATION_S: String(t.interval_s),
+            VUS: String(t.connections),
+          },
+          timeoutMs: (t.interval_s + 30) * 1000,
+          cwd,
+          ...(signal && { signal }),
+        });
+        // k6 exits 99 when a threshold is crossed: the points are still complete, the judge decides.
+        if (r.code !== 0 && r.code !== 99) throw new Error(`k6 exited with ${r.code ?? r.signal}: ${lastLine(r.stderr)}`);
+        return await readK6CanaryPoints(points);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

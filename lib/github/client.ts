@@ -1,0 +1,138 @@
+/**
+ * GitHub REST client shared by the actions and the CLI: octokit (from @actions/github, so proxy
+ * settings of self-hosted runners apply) with retries on 429/5xx and one error type with a status.
+ */
+import { GitHub, getOctokitOptions } from '@actions/github/lib/utils';
+
+export type Octokit = InstanceType<typeof GitHub>;
+
+/** Any failed GitHub call: `status` is the HTTP status (0 when no response arrived). */
+export class GitHubError extends Error {
+  override name = 'GitHubError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Logger {
+  warning(message: string): void;
+  debug?(message: string): void;
+}
+
+export interface GitHubClientOptions {
+  token: string;
+  /** "owner/repo". */
+  repository: string;
+  /** REST root, e.g. GITHUB_API_URL; default https://api.github.com. */
+  baseUrl?: string;
+  /** Retries after the first attempt on 429, 5xx and network errors (default 3). */
+  retries?: number;
+  /** First backoff delay; doubles per retry (default 1000 ms, env HOTEL_PERF_GITHUB_RETRY_BASE_MS). */
+  retryBaseMs?: number;
+  /** Longest single wait, also caps `retry-after` (default 30 s). */
+  maxRetryDelayMs?: number;
+  log?: Logger;
+}
+
+export interface GitHubClient {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+}
+
+interface ErrorLike {
+  status?: unknown;
+  message?: unknown;
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function statusOf(err: unknown): number {
+  const s = (err as ErrorLike | undefined)?.status;
+  return typeof s === 'number' ? s : 0;
+}
+
+/** A 403 with an exhausted primary rate limit is a rate limit, not a permission problem. */
+function isRetryable(err: unknown): boolean {
+  const status = statusOf(err);
+  if (status === 0 || status === 429 || status >= 500) return true;
+  const headers = (err as ErrorLike).response?.headers ?? {};
+  return status === 403 && (String(headers['x-ratelimit-remaining']) === '0' || headers['retry-after'] !== undefined);
+}
+
+/** Seconds from `retry-after`, or until `x-ratelimit-reset` (epoch seconds); undefined when neither is set. */
+function serverDelayMs(err: unknown): number | undefined {
+  const headers = (err as ErrorLike).response?.headers ?? {};
+  const after = Number(headers['retry-after']);
+  if (headers['retry-after'] !== undefined && Number.isFinite(after)) return Math.max(0, after * 1000);
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (String(headers['x-ratelimit-remaining']) === '0' && Number.isFinite(reset))
+    return Math.max(0, reset * 1000 - Date.now());
+  return undefined;
+}
+
+function toGitHubError(err: unknown, method: string, url: string): GitHubError {
+  if (err instanceof GitHubError) return err;
+  const status = statusOf(err);
+  const e = err as ErrorLike;
+  const data = e.response?.data as { message?: unknown } | undefined;
+  const detail =
+    typeof data?.message === 'string' ? data.message : typeof e.message === 'string' ? e.message : String(err);
+  return new GitHubError(
+    status,
+    `GitHub API ${method} ${url} ${status ? `answered ${status}` : 'failed'}: ${detail.split('\n')[0]}`,
+  );
+}
+
+function parseRepository(repository: string): [string, string] {
+  const m = /^([\w.-]+)\/([\w.-]+)$/.exec(repository);
+  if (!m) throw new GitHubError(0, `repository must be "owner/name", got ${JSON.stringify(repository)}`);
+  return [m[1]!, m[2]!];
+}
+
+export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
+  const [owner, repo] = parseRepository(opts.repository);
+  const retries = opts.retries ?? 3;
+  const envBase = Number(process.env.HOTEL_PERF_GITHUB_RETRY_BASE_MS);
+  const baseMs = opts.retryBaseMs ?? (Number.isFinite(envBase) && envBase >= 0 ? envBase : 1000);
+  const maxDelay = opts.maxRetryDelayMs ?? 30_000;
+  const octokit = new GitHub(getOctokitOptions(opts.token, { baseUrl: opts.baseUrl ?? 'https://api.github.com' }));
+  octokit.hook.wrap('request', async (request, options) => {
+    const what = `${options.method} ${String(options.url)}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request(options);
+      } catch (err) {
+        if (attempt >= retries || !isRetryable(err)) throw toGitHubError(err, options.method, String(options.url));
+        const wait = Math.min(maxDelay, serverDelayMs(err) ?? baseMs * 2 ** attempt);
+        opts.log?.debug?.(
+          `GitHub API ${what} answered ${statusOf(err) || 'no response'}; retry ${attempt + 1}/${retries} in ${Math.round(wait)} ms`,
+        );
+        await sleep(wait);
+      }
+    }
+  });
+  return { octokit, owner, repo };
+}
+
+/**
+ * Runs a GitHub step whose failure must not fail the job: a 403/404 (fork pull request, read-only
+ * or missing token, missing permission) becomes a warning and `undefined`. Other errors propagate.
+ */
+export async function degradeOnForbidden<T>(what: string, log: Logger, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GitHubError && (err.status === 403 || err.status === 404)) {
+      log.warning(
+        `${what} skipped: GitHub answered ${err.status} (fork pull request or a token without write permission?). ${err.message}`,
+      );
+      return undefined;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Starts and stops the hotel service as a child process (smoke CLI, canary local deployer, tests, bench).
+ * Contract: docs/ARCHITECTURE.md, "Service process contract".
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface ServiceHandle {
+  url: string;
+  port: number;
+  pid: number;
+  /** SIGTERM, then SIGKILL after `timeoutMs` (default 10 s); resolves the exit code (null when killed by a signal). */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** The child's most recent output lines (stdout and stderr, up to 500), for diagnostics and tests. */
+  output(): string[];
+  /** Resolves when the child exits, with its exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  waitReady?: boolean;
+  /** Repository root holding build/service/src/main.js (default: found from this file). */
+  cwd?: string;
+}
+
+export class ServiceStartError extends Error {
+  override name = 'ServiceStartError';
+}
+
+function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'service'))) return dir;
+    dir = resolve(dir, '..');
+  }
+  return process.cwd();
+}
+
+const children = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+/** Kills every still-running child when this process exits or is interrupted, so no service is orphaned. */
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const handler = () => {
+      for (const c of children) c.kill('SIGKILL');
+      // Only re-raise when nobody else handles the signal; otherwise the default (exit) was already replaced on purpose.
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, handler);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, handler);
+  }
+}
+
+export async function startService(opts: StartOptions = {}): Promise<ServiceHandle> {
+  const cwd = opts.cwd ?? findRepoRoot();
+  const entry = join(cwd, 'build', 'service', 'src', 'main.js');
+  if (!existsSync(entry)) throw new ServiceStartError(`${entry} not found: run "npm run build" first`);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
+  Object.assign(env, { HOST: '127.0.0.1' }, opts.env ?? {}, { PORT: '0' });
+
+  installExitHooks();
+  const child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const lines: string[] = [];
+  const keep = (line: string) => {
+    lines.push(line);
+    if (lines.length > 500) lines.shift();
+  };
+  const exited = new Promise<number | null>((res) => {
+    child.once('exit', (code) => {
+      children.delete(child);
+      res(code);
+    });
+  });
+  child.once('error', () => children.delete(child));
+
+  const listening = new Promise<number>((res, rej) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      keep(line);
+      if (!line.includes('"listening"')) return;
+      try {
+        const j = JSON.parse(line) as { msg?: string; port?: number };
+        if (j.msg === 'listening' && typeof j.port === 'number') res(j.port);
+      } catch {
+        /* not a log line */
+      }
+    });
+    createInterface({ input: child.stderr! }).on('line', keep);
+    child.once('error', (err) => rej(new ServiceStartError(`cannot start the service: ${err.message}`)));
+    void exited.then((code) => rej(new ServiceStartError(`service exited (code ${code}) before listening: ${lines.slice(-3).join(' | ')}`)));
+  });
+
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 20000;
+  const deadline = Date.now() + readyTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new ServiceStartError(`service not ready within ${readyTimeoutMs} ms: ${lines.slice(-3).join(' | ')}`)), readyTimeoutMs);
+  });
+
+  const stop = async (timeoutMs = 10000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const code = await exited;
+    clearTimeout(killer);
+    return code;
+  };
+
+  try {
+    const port = await Promise.race([listening, timeout]);
+    const url = `http://127.0.0.1:${port}`;
+    if (opts.waitReady !== false) {
+      await Promise.race([waitReady(url, deadline, exited), timeout]);
+    }
+    return { url, port, pid: child.pid!, stop, output: () => [...lines], exited };
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitReady(url: string, deadline: number, exited: Promise<number | null>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (Date.now() < deadline && !gone) {
+    try {
+      const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      /* not accepting yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (gone) throw new ServiceStartError('service exited while waiting for readiness');
+  // The caller's timeout rejects with the diagnostic message.
+  await new Promise(() => undefined);
+}

@@ -1,0 +1,80 @@
+/**
+ * Service entry point: `node build/service/src/main.js`. Configuration comes only from the environment
+ * (docs/ARCHITECTURE.md, "Service process contract"); a bad setting stops the start with one line, exit 2.
+ */
+import type { AddressInfo } from 'node:net';
+import { createService } from './app.js';
+import { ConfigError, faultActive, loadConfig, type ServiceConfig } from './config.js';
+import { trackServer } from './lifecycle.js';
+import { createLogger, redactUrl } from './logger.js';
+import { EMBEDDED_TENANTS_FILE } from './paths.js';
+import { FileTenantStore } from './tenants/file-store.js';
+import { PgTenantStore } from './tenants/pg-store.js';
+import type { TenantStore } from './tenants/types.js';
+import type { Logger } from 'pino';
+
+function storeFor(config: ServiceConfig, log: Logger): TenantStore {
+  if (config.databaseUrl) {
+    log.info({ store: 'postgres', url: redactUrl(config.databaseUrl), schema: config.databaseSchema }, 'tenant store: PostgreSQL');
+    return new PgTenantStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, seedFile: config.tenantsFile ?? EMBEDDED_TENANTS_FILE }, log);
+  }
+  const file = config.tenantsFile ?? EMBEDDED_TENANTS_FILE;
+  log.info({ store: 'file', file }, 'tenant store: config file');
+  return new FileTenantStore(file, log);
+}
+
+async function main(): Promise<void> {
+  let config: ServiceConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hotel-service: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  if (config.appSecretIsDev) log.warn({ event: 'dev_secret' }, 'WHATSAPP_APP_SECRET not set: using development secret');
+  if (config.verifyTokenIsDev) log.warn({ event: 'dev_secret' }, 'WHATSAPP_VERIFY_TOKEN not set: using development verify token');
+  if (faultActive(config.fault)) {
+    log.warn(
+      { event: 'fault_injection', latency_ms: config.fault.latencyMs, error_rate: config.fault.errorRate, never_ready: config.fault.neverReady },
+      'FAULT INJECTION ACTIVE: this process deliberately slows down, fails or never becomes ready',
+    );
+  }
+  const service = createService(config, log, storeFor(config, log));
+  const server = service.app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.keepAliveTimeout = 65000;
+  const port = (server.address() as AddressInfo).port;
+  log.info(
+    { port, host: config.host, track: config.track, version: config.version, commit: config.commit, admin: Boolean(config.adminToken), sender: service.sender.kind },
+    'listening',
+  );
+  const drainer = trackServer(server, service.state, log, config.shutdownTimeoutMs);
+  const shutdown = async (signal: string) => {
+    const code = await drainer.drain(signal);
+    await service.close().catch((err: Error) => log.error({ err: err.message }, 'closing the tenant store failed'));
+    log.info({ event: 'exit', code }, 'stopped');
+    process.exit(code);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  try {
+    await service.start();
+    log.info({ event: 'ready', store: service.store.kind, tenants: service.store.document().tenants.length }, 'tenant data loaded');
+  } catch (err) {
+    log.error({ event: 'store_failed', err: (err as Error).message }, 'cannot load tenant data');
+    server.closeAllConnections();
+    process.exit(1);
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`hotel-service: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,217 @@
+/**
+ * PostgreSQL tenant store. Migrations (`service/migrations/*.sql`, in name order) run at start under an
+ * advisory lock and are recorded in `schema_migrations`; an empty database is seeded from the config
+ * file. Changes made by any process (admin API of another replica, SQL by hand) arrive via
+ * LISTEN/NOTIFY from table triggers, with a slow poll as a safety net for a lost listener connection.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { MIGRATIONS_DIR } from '../paths.js';
+import { applyMutation, normalizeUserId, parseDocument } from './document.js';
+import { TenantDataError, type Hotel, type Mutation, type TenantStore, type TenantsDocument } from './types.js';
+
+export const NOTIFY_CHANNEL = 'hotel_tenants_changed';
+
+export interface PgStoreOptions {
+  connectionString: string;
+  /** Schema holding the tables (created if missing). */
+  schema: string;
+  /** Tenants file used to seed an empty database. */
+  seedFile: string;
+  pollMs?: number;
+  migrationsDir?: string;
+}
+
+export async function runMigrations(client: pg.ClientBase, schema: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const applied: string[] = [];
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('hotel-perf-migrations:' || $1))`, [schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query(`SET LOCAL search_path TO "${schema}"`);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const f of files) {
+      if (done.has(f)) continue;
+      await client.query(await readFile(join(dir, f), 'utf8'));
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [f]);
+      applied.push(f);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+  return applied;
+}
+
+export class PgTenantStore implements TenantStore {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+  private doc: TenantsDocument | undefined;
+  private listeners: ((doc: TenantsDocument) => void)[] = [];
+  private listener: pg.Client | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private reconnect: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly o: PgStoreOptions,
+    private readonly log: Logger,
+  ) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(o.schema)) throw new TenantDataError(`invalid schema name "${o.schema}"`);
+    this.pool = new pg.Pool({ connectionString: o.connectionString, max: 4, options: `-c search_path="${o.schema}"` });
+    this.pool.on('error', (err) => this.log.error({ err: err.message }, 'PostgreSQL pool error'));
+  }
+
+  async start(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      const applied = await runMigrations(client, this.o.schema, this.o.migrationsDir);
+      if (applied.length) this.log.info({ event: 'migrations', applied }, 'database migrations applied');
+      await this.seedIfEmpty(client);
+    } finally {
+      client.release();
+    }
+    this.set(await this.read());
+    await this.listen();
+    this.poll = setInterval(() => void this.reload('poll'), this.o.pollMs ?? 30000);
+    this.poll.unref();
+  }
+
+  document(): TenantsDocument {
+    if (!this.doc) throw new TenantDataError('tenant store not started');
+    return this.doc;
+  }
+
+  onChange(listener: (doc: TenantsDocument) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async apply(m: Mutation): Promise<void> {
+    applyMutation(this.document(), m); // same validation and errors as the file store, before touching the database
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      switch (m.kind) {
+        case 'flag':
+          if (m.enabled === null) await client.query('DELETE FROM feature_flags WHERE flag = $1 AND tenant_id = $2', [m.flag, m.tenantId ?? '']);
+          else {
+            await client.query(
+              'INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, $2, $3) ON CONFLICT (flag, tenant_id) DO UPDATE SET enabled = EXCLUDED.enabled',
+              [m.flag, m.tenantId ?? '', m.enabled],
+            );
+          }
+          break;
+        case 'user':
+          await client.query('DELETE FROM tenant_users WHERE user_key = $1', [normalizeUserId(m.userId)]);
+          if (m.tenantId !== null) {
+            await client.query('INSERT INTO tenant_users (user_key, user_id, tenant_id) VALUES ($1, $2, $3)', [normalizeUserId(m.userId), m.userId, m.tenantId]);
+          }
+          break;
+        case 'phone':
+          await client.query('DELETE FROM tenant_phone_numbers WHERE phone_number_id = $1', [m.phoneNumberId]);
+          if (m.tenantId !== null) await client.query('INSERT INTO tenant_phone_numbers (phone_number_id, tenant_id) VALUES ($1, $2)', [m.phoneNumberId, m.tenantId]);
+          break;
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    await this.reload('admin');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.poll);
+    clearTimeout(this.debounce);
+    clearTimeout(this.reconnect);
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  private async seedIfEmpty(client: pg.PoolClient): Promise<void> {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM tenants');
+    if (Number(rows[0]?.n) > 0) return;
+    const doc = parseDocument(JSON.parse(await readFile(this.o.seedFile, 'utf8')), this.o.seedFile);
+    await client.query('BEGIN');
+    try {
+      for (const t of doc.tenants) {
+        await client.query('INSERT INTO tenants (id, hotel) VALUES ($1, $2)', [t.id, JSON.stringify(t.hotel)]);
+        for (const u of t.users) await client.query('INSERT INTO tenant_users (user_key, user_id, tenant_id) VALUES ($1, $2, $3)', [normalizeUserId(u), u, t.id]);
+        for (const p of t.phone_number_ids) await client.query('INSERT INTO tenant_phone_numbers (phone_number_id, tenant_id) VALUES ($1, $2)', [p, t.id]);
+        for (const [f, v] of Object.entries(t.flags)) await client.query('INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, $2, $3)', [f, t.id, v]);
+      }
+      for (const [f, v] of Object.entries(doc.flags)) await client.query("INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, '', $2)", [f, v]);
+      await client.query('COMMIT');
+      this.log.info({ event: 'seeded', file: this.o.seedFile, tenants: doc.tenants.length }, 'empty tenant database seeded from the config file');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async read(): Promise<TenantsDocument> {
+    const [tenants, users, phones, flags] = await Promise.all([
+      this.pool.query<{ id: string; hotel: Hotel }>('SELECT id, hotel FROM tenants ORDER BY id'),
+      this.pool.query<{ user_id: string; tenant_id: string }>('SELECT user_id, tenant_id FROM tenant_users ORDER BY user_id'),
+      this.pool.query<{ phone_number_id: string; tenant_id: string }>('SELECT phone_number_id, tenant_id FROM tenant_phone_numbers ORDER BY phone_number_id'),
+      this.pool.query<{ flag: string; tenant_id: string; enabled: boolean }>('SELECT flag, tenant_id, enabled FROM feature_flags ORDER BY flag'),
+    ]);
+    const doc = {
+      version: 1,
+      flags: Object.fromEntries(flags.rows.filter((f) => f.tenant_id === '').map((f) => [f.flag, f.enabled])),
+      tenants: tenants.rows.map((t) => ({
+        id: t.id,
+        hotel: t.hotel,
+        phone_number_ids: phones.rows.filter((p) => p.tenant_id === t.id).map((p) => p.phone_number_id),
+        users: users.rows.filter((u) => u.tenant_id === t.id).map((u) => u.user_id),
+        flags: Object.fromEntries(flags.rows.filter((f) => f.tenant_id === t.id).map((f) => [f.flag, f.enabled])),
+      })),
+    };
+    return parseDocument(doc, `postgres schema ${this.o.schema}`);
+  }
+
+  private async reload(why: string): Promise<void> {
+    try {
+      const next = await this.read();
+      if (JSON.stringify(next) === JSON.stringify(this.doc)) return;
+      this.set(next);
+      this.log.info({ event: 'tenants_reloaded', why, tenants: next.tenants.length }, 'tenant data reloaded from PostgreSQL');
+    } catch (err) {
+      if (!this.closed) this.log.error({ err: (err as Error).message, why }, 'tenant reload failed, keeping the last good data');
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.o.connectionString });
+    client.on('notification', (n) => {
+      if (n.payload !== this.o.schema) return;
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => void this.reload('notify'), 50);
+    });
+    client.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'PostgreSQL listener lost; reconnecting');
+      this.listener = undefined;
+      client.end().catch(() => undefined);
+      if (!this.closed) this.reconnect = setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    this.listener = client;
+    // Changes made while the listener was down are caught by this read.
+    if (this.doc) await this.reload('listen');
+  }
+
+  private set(doc: TenantsDocument): void {
+    this.doc = doc;
+    for (const l of this.listeners) l(doc);
+  }
+}

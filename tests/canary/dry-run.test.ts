@@ -1,0 +1,154 @@
+/**
+ * `--dry-run` / input dry-run: the plan is printed (words and JSON), exit 0, and nothing is
+ * started (no process spawned, no socket listening: traced inside the process under test) and
+ * nothing written (the workspace stays empty, no report). Run as GitHub and a developer run them.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { actionDist, actionEnv, cliBuild, collect, repoRoot, runnerFiles, type Finished } from './helpers.js';
+
+const tracer = join(repoRoot, 'tests/canary/trace-effects.mjs');
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'canary-dry-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function traced(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<Finished & { trace: string[] }> {
+  const traceFile = join(dir, 'trace.txt');
+  writeFileSync(traceFile, '');
+  const child = spawn(process.execPath, ['--import', tracer, script, ...args], {
+    env: { ...env, TRACE_FILE: traceFile },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return collect(child).then((r) => ({ ...r, trace: readFileSync(traceFile, 'utf8').split('\n').filter(Boolean) }));
+}
+
+/** The JSON plan printed after the readable one: from the first line "{" to the last line "}". */
+function planJson(stdout: string): Record<string, unknown> {
+  const lines = stdout.split('\n');
+  const start = lines.indexOf('{');
+  const end = lines.lastIndexOf('}');
+  expect(start).toBeGreaterThanOrEqual(0);
+  return JSON.parse(lines.slice(start, end + 1).join('\n')) as Record<string, unknown>;
+}
+
+test('the tracer does record a spawn and a listen (so an empty trace means something)', async () => {
+  const script = join(dir, 'effects.mjs');
+  writeFileSync(
+    script,
+    "import { spawnSync } from 'node:child_process'; import { createServer } from 'node:net';\n" +
+      "spawnSync('true'); const s = createServer(); s.listen(0, '127.0.0.1', () => s.close());\n",
+  );
+  const r = await traced(script, [], { PATH: process.env.PATH }, dir);
+  expect(r.code).toBe(0);
+  expect(r.trace).toEqual([expect.stringMatching(/^spawnSync true/), expect.stringMatching(/^listen 0/)]);
+});
+
+test('action dry run prints the plan, starts nothing, writes nothing', async () => {
+  const workspace = join(dir, 'ws');
+  rmSync(workspace, { recursive: true, force: true });
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(workspace);
+  const files = runnerFiles();
+  try {
+    const env = actionEnv(
+      { environment: 'staging', sha: 'ABCDEF1234567', 'dry-run': 'true', intervals: '4', rate: '25' },
+      files,
+      workspace,
+    );
+    const r = await traced(actionDist, [], env, workspace);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Canary plan for staging at abcdef1234567');
+    const plan = planJson(r.stdout);
+    expect(plan).toMatchObject({
+      environment: 'staging',
+      sha: 'abcdef1234567',
+      deployer: { kind: 'local', baseline_url: null },
+      analysis: { intervals: 4, interval_s: 10 },
+      traffic: { rate_per_s: 25, driver: 'builtin' },
+      budget: { p95_ms: 450, error_rate: 0.01 },
+      judge: { intervals: 4, maxP95Ms: 450 },
+      report_path: join(workspace, 'reports/performance/canary-staging-abcdef1234567.json'),
+    });
+    expect(r.trace).toEqual([]);
+    expect(readdirSync(workspace)).toEqual([]);
+    expect(files.outputs()).toMatchObject({ verdict: 'dry-run' });
+  } finally {
+    files.cleanup();
+  }
+});
+
+test('CLI dry run of the command deployer shows the commands and PromQL but runs none of them', async () => {
+  const marker = join(dir, 'deployed');
+  const r = await traced(
+    cliBuild,
+    [
+      '--dry-run',
+      'production',
+      '1a2b3c4',
+      '--deployer',
+      'command',
+      '--deploy-command',
+      `touch ${marker}`,
+      '--cleanup-command',
+      `touch ${marker}.cleanup`,
+      '--baseline-url',
+      'http://127.0.0.1:9',
+      '--prometheus-url',
+      'http://127.0.0.1:9',
+    ],
+    { PATH: process.env.PATH, HOME: process.env.HOME },
+    dir,
+  );
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`deploy:    command \`touch ${marker}\``);
+  const plan = planJson(r.stdout) as {
+    prometheus: { queries: { baseline_p95: string; interval_buckets: { canary: string } } };
+  };
+  expect(plan.prometheus.queries.baseline_p95).toBe(
+    'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{track="stable",route!~"/metrics|/health/.*"}[300s])))',
+  );
+  expect(plan.prometheus.queries.interval_buckets.canary).toBe(
+    'sum by (le) (increase(http_request_duration_seconds_bucket{track="canary",route!~"/metrics|/health/.*"}[10s]))',
+  );
+  expect(r.trace).toEqual([]);
+  expect(existsSync(marker)).toBe(false);
+  expect(readdirSync(dir).sort()).toEqual(['trace.txt']);
+});
+
+test('an unknown environment is a one-line error with exit 2, nothing started', async () => {
+  const r = await traced(cliBuild, ['--dry-run', 'qa', 'abc1234'], { PATH: process.env.PATH }, dir);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim()).toBe(
+    'error: unknown environment "qa" (configured in embedded defaults: production, staging)',
+  );
+  expect(r.trace).toEqual([]);
+});
+
+test('environments come from canary.config.json in the workspace when it exists', async () => {
+  writeFileSync(
+    join(dir, 'canary.config.json'),
+    JSON.stringify({ environments: { qa: { intervals: 2, interval_seconds: 3, rate: 7 } } }),
+  );
+  const r = await traced(cliBuild, ['--dry-run', 'qa', 'abc1234'], { PATH: process.env.PATH }, dir);
+  expect(r.code).toBe(0);
+  expect(planJson(r.stdout)).toMatchObject({
+    environment: 'qa',
+    analysis: { intervals: 2, interval_s: 3 },
+    traffic: { rate_per_s: 7 },
+  });
+  const staging = await traced(cliBuild, ['--dry-run', 'staging', 'abc1234'], { PATH: process.env.PATH }, dir);
+  expect(staging.code).toBe(2);
+  expect(staging.stderr).toContain('unknown environment "staging"');
+});

@@ -1,0 +1,239 @@
+/**
+ * End to end with real parts: a baseline service process, the canary action run as GitHub runs it
+ * (node actions/canary/dist/index.js with INPUT_* and the runner files), the local deployer starting
+ * the canary process, a real Prometheus scraping both every second (targets by file discovery,
+ * labelled track=stable / track=canary), and the local GitHub API server for the PR comment.
+ * Latency is injected on both tracks (20-30 ms) so the comparison is about the service, not
+ * about scheduling noise of a shared machine.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { drive, smokeRequests } from '../../lib/load/driver.js';
+import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
+import {
+  actionDist,
+  actionEnv,
+  alive,
+  cliBuild,
+  freePort,
+  listening,
+  runNode,
+  runnerFiles,
+  startPrometheus,
+  waitForSeries,
+  type Finished,
+  type Prometheus,
+} from './helpers.js';
+
+const BASE_LATENCY = '20-30';
+let baseline: ServiceHandle;
+let prom: Prometheus;
+let github: FakeGitHub;
+let work: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'canary-e2e-'));
+  baseline = await startService({ env: { SERVICE_TRACK: 'stable', FAULT_LATENCY_MS: BASE_LATENCY } });
+  prom = await startPrometheus({ port: baseline.port, track: 'stable' });
+  github = await startFakeGitHub({ owner: 'hotel', repo: 'perf' });
+  // Some served traffic before the canary, so the baseline p95 can be captured from Prometheus.
+  await waitForSeries(prom.url, 'up{track="stable"} == 1');
+  await drive({
+    baseUrl: baseline.url,
+    requests: smokeRequests(),
+    connections: 4,
+    durationS: 4,
+    maxRequests: 120,
+    ratePerSecond: 30,
+  });
+  await waitForSeries(
+    prom.url,
+    'sum(rate(http_request_duration_seconds_count{track="stable",route!~"/metrics|/health/.*"}[5m])) > 0',
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([baseline?.stop(3000), prom?.stop(), github?.close()]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface CaseResult extends Finished {
+  outputs: Record<string, string>;
+  summary: string;
+  canaryPid: number | null;
+  canaryPort: number | null;
+  workspace: string;
+  report: Record<string, unknown> | null;
+  reportPath: string;
+}
+
+async function runAction(name: string, sha: string, inputs: Record<string, string>): Promise<CaseResult> {
+  const workspace = join(work, name);
+  const files = runnerFiles();
+  const env = actionEnv(
+    {
+      environment: 'staging',
+      sha,
+      'baseline-url': baseline.url,
+      'prometheus-url': prom.url,
+      'prometheus-scrape-interval-seconds': '1',
+      intervals: '3',
+      'interval-seconds': '2',
+      rate: '60',
+      connections: '4',
+      'readiness-timeout-seconds': '10',
+      'github-token': 'ghs_test_token',
+      ...inputs,
+    },
+    files,
+    workspace,
+    { GITHUB_API_URL: github.url, HOTEL_PERF_GITHUB_RETRY_BASE_MS: '10' },
+  );
+  mkdirSync(workspace, { recursive: true });
+  const { child, done } = runNode(actionDist, [], env, workspace);
+  let canaryPid: number | null = null;
+  let canaryPort: number | null = null;
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    const m = /canary started locally at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(buf);
+    if (m && canaryPort === null) {
+      canaryPort = Number(m[1]);
+      canaryPid = Number(m[2]);
+      prom.setTargets([
+        { port: baseline.port, track: 'stable' },
+        { port: canaryPort, track: 'canary' },
+      ]);
+    }
+  });
+  const r = await done;
+  prom.setTargets([{ port: baseline.port, track: 'stable' }]);
+  const reportPath = join(workspace, `reports/performance/canary-staging-${sha}.json`);
+  const result: CaseResult = {
+    ...r,
+    outputs: files.outputs(),
+    summary: readFileSync(files.summary, 'utf8'),
+    canaryPid,
+    canaryPort,
+    workspace,
+    report: existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, unknown>) : null,
+    reportPath,
+  };
+  files.cleanup();
+  return result;
+}
+
+/** No canary left serving: its process is gone and its port refuses connections. */
+async function expectCanaryGone(r: CaseResult): Promise<void> {
+  expect(r.canaryPid).not.toBeNull();
+  expect(alive(r.canaryPid!)).toBe(false);
+  expect(await listening(r.canaryPort!)).toBe(false);
+}
+
+async function rejudge(reportPath: string): Promise<Finished> {
+  return runNode(cliBuild, ['judge', reportPath], { PATH: process.env.PATH }, work).done;
+}
+
+interface RunRecord {
+  baseline_capture: { source: string; window: string; p95_ms: number | null };
+  prometheus: { report: { verdict: string; source: string; intervals: unknown[] } | null; error: string | null } | null;
+  precondition_failure: string | null;
+}
+const runOf = (r: CaseResult): RunRecord => (r.report!.plan as { run: RunRecord }).run;
+
+test('a healthy canary is promoted, judged on synthetic traffic and on Prometheus histograms, and commented on its PR', async () => {
+  const sha = github.state.addCommit({ message: 'healthy change' });
+  github.state.addPull({ head_sha: sha, number: 7 });
+  const r = await runAction('healthy', sha, { 'canary-env': `FAULT_LATENCY_MS=${BASE_LATENCY}` });
+  expect(r.stderr).toBe('');
+  expect({ code: r.code, stdout: r.stdout }).toMatchObject({ code: 0 });
+  expect(r.outputs.verdict).toBe('pass');
+  expect(r.outputs['report-path']).toBe(r.reportPath);
+  expect(r.stdout).toContain('promote: local canary accepted');
+  await expectCanaryGone(r);
+
+  const run = runOf(r);
+  // The baseline's p95 was captured from Prometheus before the deploy, from the traffic served so far.
+  expect(run.baseline_capture).toMatchObject({ source: 'prometheus', window: 'before-deploy' });
+  expect(Number(r.outputs['baseline-p95-ms'])).toBe(Number(run.baseline_capture.p95_ms!.toFixed(1)));
+  expect(Number(r.outputs['baseline-p95-ms'])).toBeGreaterThan(20);
+  expect(run.prometheus?.error).toBeNull();
+  expect(run.prometheus?.report).toMatchObject({ verdict: 'pass', source: 'prometheus' });
+  expect(run.prometheus?.report?.intervals).toHaveLength(3);
+  expect(r.report).toMatchObject({ verdict: 'pass', source: 'synthetic', outcome: { action: 'promote' } });
+
+  expect(r.summary).toContain('PASS');
+  expect(r.summary).toContain('### Prometheus histograms');
+  const comment = github.state.comments.find((c) => c.issue_number === 7);
+  expect(comment?.body).toContain('<!-- hotel-perf:canary -->');
+  expect(comment?.body).toContain(`\`${sha}\``);
+  expect(github.violations).toEqual([]);
+
+  const again = await rejudge(r.reportPath);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain('agrees: final verdict pass');
+});
+
+test('a slow canary (within the absolute budget) is rolled back', async () => {
+  const sha = github.state.addCommit({ message: 'slower change' });
+  const r = await runAction('slow', sha, { 'canary-env': 'FAULT_LATENCY_MS=45-60' });
+  expect({ code: r.code, stdout: r.stdout }).toMatchObject({ code: 1 });
+  expect(r.outputs.verdict).toBe('fail');
+  expect(Number(r.outputs['canary-p95-ms'])).toBeGreaterThan(Number(r.outputs['baseline-p95-ms']));
+  expect(Number(r.outputs['canary-p95-ms'])).toBeLessThan(450);
+  expect(r.report).toMatchObject({ verdict: 'fail', outcome: { action: 'rollback' } });
+  const latency = (r.report!.judgement as { metrics: Array<{ metric: string; status: string }> }).metrics.find(
+    (m) => m.metric === 'latency',
+  );
+  expect(latency?.status).toBe('fail');
+  expect(r.stdout).toMatch(/hard failure in interval 1/);
+  expect(r.stdout).toContain('::error::canary not promoted');
+  await expectCanaryGone(r);
+  expect((await rejudge(r.reportPath)).code).toBe(0);
+});
+
+test('an erroring canary is rolled back', async () => {
+  const sha = github.state.addCommit({ message: 'buggy change' });
+  const r = await runAction('errors', sha, { 'canary-env': `FAULT_LATENCY_MS=${BASE_LATENCY}\nFAULT_ERROR_RATE=0.2` });
+  expect({ code: r.code, stdout: r.stdout }).toMatchObject({ code: 1 });
+  expect(r.outputs.verdict).toBe('fail');
+  const metrics = (r.report!.judgement as { metrics: Array<{ metric: string; status: string }> }).metrics;
+  expect(metrics.find((m) => m.metric === 'error_rate')?.status).toBe('fail');
+  expect(runOf(r).prometheus?.report?.verdict).toBe('fail');
+  expect(r.report).toMatchObject({ outcome: { action: 'rollback' } });
+  await expectCanaryGone(r);
+});
+
+test('a canary that never becomes ready is rolled back and cleaned up, verdict fail', async () => {
+  const sha = github.state.addCommit({ message: 'never ready' });
+  const r = await runAction('never-ready', sha, {
+    'canary-env': 'FAULT_NEVER_READY=1',
+    'readiness-timeout-seconds': '2',
+  });
+  expect({ code: r.code, stdout: r.stdout }).toMatchObject({ code: 1 });
+  expect(r.outputs.verdict).toBe('fail');
+  expect(runOf(r).precondition_failure).toMatch(
+    /^the canary never became ready: \d+ probes of \/health\/ready over .* last answer HTTP 503$/,
+  );
+  expect(r.report).toMatchObject({ outcome: { action: 'rollback' }, intervals: [] });
+  expect(r.summary).toContain('final verdict: FAIL');
+  await expectCanaryGone(r);
+  const again = await rejudge(r.reportPath);
+  expect(again.stdout).toContain('agrees: final verdict fail');
+});
+
+test('an unreachable Prometheus is a clear error before anything is deployed', async () => {
+  const sha = github.state.addCommit({ message: 'no metrics' });
+  const dead = await freePort();
+  const r = await runAction('no-prometheus', sha, { 'prometheus-url': `http://127.0.0.1:${dead}` });
+  expect({ code: r.code, stdout: r.stdout }).toMatchObject({ code: 1 });
+  expect(r.stdout).toContain(
+    `::error::Prometheus at http://127.0.0.1:${dead} is unreachable (ECONNREFUSED); nothing was deployed`,
+  );
+  expect(r.stdout).not.toContain('canary started');
+  expect(r.stdout).not.toMatch(/\n\s+at /);
+  expect(r.outputs.verdict).toBe('inconclusive');
+  expect(r.report).toBeNull();
+});

@@ -1,0 +1,40 @@
+import { join, resolve } from 'node:path';
+import type { Budget } from '../../core/src/budget.js';
+import { loadBudget } from '../../core/src/budget.js';
+import type { HistoryEntry } from '../../core/src/gate/history.js';
+import { readK6Result } from '../../core/src/k6/index.js';
+import type { LoadResult } from '../../core/src/load-result.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const fixtures = resolve(repoRoot, '../shared/fixtures/k6');
+
+/** The project's real budget file (k6/budget.json). */
+export function projectBudget(): Budget {
+  return loadBudget(join(repoRoot, 'k6/budget.json'));
+}
+
+export async function fixture(name: string): Promise<LoadResult> {
+  return readK6Result(join(fixtures, name));
+}
+
+/** A result with `failed` of its requests failed (keeps everything else of the real run). */
+export function withFailures(r: LoadResult, failed: number): LoadResult {
+  return { ...r, failed_requests: failed, error_rate: failed / r.requests };
+}
+
+export function sha(n: number): string {
+  return n.toString(16).padStart(7, '0').padEnd(40, 'a');
+}
+
+export function entry(n: number, p95: number | null, over: Partial<HistoryEntry> = {}): HistoryEntry {
+  return {
+    sha: sha(n),
+    ref: 'refs/heads/main',
+    time: new Date(Date.UTC(2026, 10, 1, 0, n)).toISOString(),
+    p95_ms: p95,
+    error_rate: 0,
+    requests: 500,
+    verdict: 'pass',
+    ...over,
+  };
+}

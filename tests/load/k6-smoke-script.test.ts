@@ -1,0 +1,143 @@
+/**
+ * k6 cannot run on this machine, so k6/smoke.js is evaluated as the ES module it is, with the k6
+ * modules replaced by small recorders: the options must come from k6/budget.json, every request
+ * of k6/scenario.json must be sent with a valid webhook signature, and handleSummary must write
+ * the data where SUMMARY_PATH says.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import vm from 'node:vm';
+import { smokeRequests } from '../../lib/load/driver.js';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const k6Dir = join(repoRoot, 'k6');
+const fixtures = resolve(repoRoot, '../shared/fixtures/k6');
+
+interface Sent {
+  method: string;
+  url: string;
+  body: string | null;
+  params: { headers: Record<string, string>; tags: { name: string } };
+}
+interface Loaded {
+  ns: Record<string, unknown>;
+  sent: Sent[];
+  checks: string[];
+  exec: { scenario: { iterationInTest: number } };
+}
+
+async function loadScript(env: Record<string, string>, files: Record<string, string> = {}): Promise<Loaded> {
+  const sent: Sent[] = [];
+  const checks: string[] = [];
+  const exec = { scenario: { iterationInTest: 0 } };
+  const open = (p: string): string => files[p] ?? readFileSync(join(k6Dir, p), 'utf8');
+  const context = vm.createContext({ open, __ENV: env, JSON, Number, console });
+  const stubs: Record<string, Record<string, unknown>> = {
+    'k6/http': {
+      default: {
+        request: (method: string, url: string, body: string | null, params: Sent['params']) => {
+          sent.push({ method, url, body, params });
+          return { status: 200, json: (k: string) => (k === 'reply' ? 'ok' : undefined) };
+        },
+      },
+    },
+    k6: {
+      check: (res: unknown, sets: Record<string, (r: unknown) => boolean>) => {
+        for (const [name, fn] of Object.entries(sets)) if (fn(res)) checks.push(name);
+        return true;
+      },
+    },
+    'k6/crypto': {
+      default: {
+        hmac: (alg: string, key: string, data: string, enc: 'hex') => createHmac(alg, key).update(data).digest(enc),
+      },
+    },
+    'k6/execution': { default: exec },
+  };
+  const source = readFileSync(join(k6Dir, 'smoke.js'), 'utf8');
+  const mod = new vm.SourceTextModule(source, { context, identifier: 'k6/smoke.js' });
+  await mod.link((specifier) => {
+    const exports = stubs[specifier];
+    if (!exports) throw new Error(`smoke.js imports ${specifier}, which the test does not provide`);
+    return new vm.SyntheticModule(
+      Object.keys(exports),
+      function () {
+        for (const [k, v] of Object.entries(exports)) this.setExport(k, v);
+      },
+      { context },
+    );
+  });
+  await mod.evaluate();
+  return { ns: mod.namespace as Record<string, unknown>, sent, checks, exec };
+}
+
+interface Options {
+  scenarios: { smoke: { executor: string; vus: number; iterations: number; maxDuration: string } };
+  thresholds: Record<string, string[]>;
+}
+
+test('options and thresholds come from k6/budget.json', async () => {
+  const budget = JSON.parse(readFileSync(join(k6Dir, 'budget.json'), 'utf8')) as {
+    p95_ms: number;
+    error_rate: number;
+    smoke: { vus: number; duration_s: number; max_requests: number };
+  };
+  const { ns } = await loadScript({});
+  const o = ns.options as Options;
+  expect(o.thresholds.http_req_duration).toEqual([`p(95)<=${budget.p95_ms}`]);
+  expect(o.thresholds.http_req_failed).toEqual([`rate<=${budget.error_rate}`]);
+  expect(o.scenarios.smoke).toEqual({
+    executor: 'shared-iterations',
+    vus: budget.smoke.vus,
+    iterations: budget.smoke.max_requests,
+    maxDuration: `${budget.smoke.duration_s}s`,
+  });
+
+  // a different budget file changes the thresholds: nothing is hard-coded in the script
+  const other = { ...budget, p95_ms: 123, error_rate: 0.05, smoke: { vus: 3, duration_s: 7, max_requests: 99 } };
+  const o2 = (await loadScript({ VUS: '2' }, { './budget.json': JSON.stringify(other) })).ns.options as Options;
+  expect(o2.thresholds.http_req_duration).toEqual(['p(95)<=123']);
+  expect(o2.thresholds.http_req_failed).toEqual(['rate<=0.05']);
+  expect(o2.scenarios.smoke).toMatchObject({ vus: 2, iterations: 99, maxDuration: '7s' });
+});
+
+test('each iteration sends the next scenario request, signed like the built-in driver', async () => {
+  const secret = 'k6-test-secret';
+  const { ns, sent, checks, exec } = await loadScript({
+    BASE_URL: 'http://127.0.0.1:4567/',
+    WHATSAPP_APP_SECRET: secret,
+  });
+  const run = ns.default as () => void;
+  const driverSpecs = smokeRequests({ appSecret: secret });
+  for (let i = 0; i < driverSpecs.length * 2; i++) {
+    exec.scenario.iterationInTest = i;
+    run();
+  }
+  expect(sent).toHaveLength(driverSpecs.length * 2);
+  sent.forEach((s, i) => {
+    const spec = driverSpecs[i % driverSpecs.length]!;
+    expect(s.method).toBe(spec.method);
+    expect(s.url).toBe(`http://127.0.0.1:4567${spec.path}`);
+    expect(s.body).toBe(spec.body);
+    expect(s.params.tags.name).toBe(spec.name);
+    const sig = s.params.headers['X-Hub-Signature-256'];
+    expect(sig).toBe(spec.headers?.['x-hub-signature-256']);
+    if (spec.name === 'whatsapp_webhook')
+      expect(sig).toBe(`sha256=${createHmac('sha256', secret).update(s.body!).digest('hex')}`);
+  });
+  expect(checks).toContain('message has a reply');
+  expect(checks).toContain('webhook accepted 200');
+});
+
+test('handleSummary writes the summary data to SUMMARY_PATH', async () => {
+  const data = JSON.parse(readFileSync(join(fixtures, 'pass-handle-summary.json'), 'utf8')) as {
+    metrics: { http_req_duration: { values: Record<string, number> } };
+  };
+  const { ns } = await loadScript({ SUMMARY_PATH: 'out/summary.json' });
+  const out = (ns.handleSummary as (d: unknown) => Record<string, string>)(data);
+  expect(JSON.parse(out['out/summary.json']!)).toEqual(data);
+  expect(out.stdout).toContain(data.metrics.http_req_duration.values['p(95)']!.toFixed(1));
+  const dflt = (await loadScript({})).ns.handleSummary as (d: unknown) => Record<string, string>;
+  expect(Object.keys(dflt(data))).toContain('reports/performance/k6-summary.json');
+});

@@ -1,0 +1,301 @@
+/**
+ * The release-tag action as GitHub runs it: `node actions/release-tag/dist/index.js` in a child
+ * process, inputs and context in the environment, GITHUB_API_URL pointing at the local
+ * OpenAPI-checked GitHub server.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBudget } from '../../core/src/budget.js';
+import { DEFAULT_JUDGE_SETTINGS } from '../../core/src/canary/defaults.js';
+import type { CanaryReport } from '../../core/src/canary/types.js';
+import { evaluateGate } from '../../core/src/gate/evaluate.js';
+import { fmtMs, fmtPct } from '../../core/src/gate/format.js';
+import { buildSmokeReport, type SmokeReport } from '../../core/src/gate/report.js';
+import type { LoadResult } from '../../core/src/load-result.js';
+import { DEFAULT_RELEASE_TAG } from '../../core/src/release/notes.js';
+import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.join(root, 'actions/release-tag/dist/index.js');
+const TAG = DEFAULT_RELEASE_TAG;
+const MARKER = '<!-- hotel-perf:release -->';
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/** Parses the `name<<delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
+  return out;
+}
+
+function smokeResult(): LoadResult {
+  // A healthy run: 500 requests, well under the budget in k6/budget.json.
+  return {
+    source: { format: 'summary-export' },
+    requests: 500,
+    failed_requests: 1,
+    error_rate: 1 / 500,
+    latency_ms: { p95: 87.25, p90: 70.5, med: 31.2, avg: 38.9, min: 2.1, max: 140.7 },
+    thresholds: [{ metric: 'http_req_duration', expression: 'p(95)<450', ok: true }],
+    duration_s: 20,
+  };
+}
+
+function smokeReport(commit: string, result = smokeResult()): SmokeReport {
+  const budget = loadBudget(path.join(root, 'k6/budget.json'));
+  const gate = evaluateGate({ result, budget });
+  return buildSmokeReport({
+    result,
+    gate,
+    budget,
+    commit,
+    ref: 'refs/heads/main',
+    run: { id: '42', url: 'https://github.com/hotel-org/hotel-perf/actions/runs/42' },
+  });
+}
+
+describe('release-tag action (node dist/index.js against the fake GitHub)', () => {
+  let gh: FakeGitHub;
+  let tmp: string;
+  let merge: string;
+  let other: string;
+
+  beforeEach(async () => {
+    gh = await startFakeGitHub({ readOnlyTokens: ['read-only-token'] });
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'release-tag-'));
+    const s = gh.state;
+    const feature = s.commitOn('feature', 1, 'faster replies')[0]!;
+    other = s.commitOn('main', 1, 'unrelated')[0]!;
+    merge = s.addCommit({ parents: [other, feature], message: 'Merge pull request #7' });
+    s.setBranch('main', merge);
+    s.addPull({ number: 7, head_sha: feature, head_ref: 'feature', merged: true, merge_commit_sha: merge });
+    s.addComment(7, 'LGTM', 'reviewer'); // someone else's comment must stay untouched
+    writeFileSync(path.join(tmp, 'smoke-summary.json'), JSON.stringify(smokeReport(merge)));
+    writeFileSync(
+      path.join(tmp, 'event.json'),
+      JSON.stringify({ workflow_run: { head_sha: merge, event: 'push', head_branch: 'main' } }),
+    );
+  });
+
+  afterEach(async () => {
+    await gh.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  function runAction(inputs: Record<string, string> = {}, token = 'write-token'): Promise<RunResult> {
+    const outputFile = path.join(tmp, `output-${Date.now()}-${Math.random()}`);
+    const summaryFile = path.join(tmp, `summary-${Date.now()}-${Math.random()}`);
+    writeFileSync(outputFile, '');
+    writeFileSync(summaryFile, '');
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      GITHUB_API_URL: gh.url,
+      GITHUB_REPOSITORY: 'hotel-org/hotel-perf',
+      GITHUB_EVENT_NAME: 'workflow_run',
+      GITHUB_EVENT_PATH: path.join(tmp, 'event.json'),
+      GITHUB_SHA: other, // the workflow_run event's head_sha wins over the run's own sha
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      HOTEL_PERF_GITHUB_RETRY_BASE_MS: '5',
+      'INPUT_GITHUB-TOKEN': token,
+      'INPUT_SMOKE-REPORT': path.join(tmp, 'smoke-summary.json'),
+      INPUT_TAG: TAG,
+    };
+    for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+    return new Promise((resolve) => {
+      execFile(process.execPath, [DIST], { env, cwd: tmp, timeout: 30_000 }, (err, stdout) => {
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? 1) : 0,
+          stdout,
+          outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+          summary: readFileSync(summaryFile, 'utf8'),
+        });
+      });
+    });
+  }
+
+  const writes = (from = 0) => gh.requests.slice(from).filter((r) => r.method !== 'GET');
+  const tagCommit = () => gh.state.peel(gh.state.refs.get(`tags/${TAG}`)!);
+
+  it('creates an annotated tag, a release with the measured numbers and a PR comment; a rerun changes nothing', async () => {
+    const first = await runAction();
+    expect(first.stdout).not.toMatch(/::error::/);
+    expect(first.code).toBe(0);
+    expect(first.outputs).toMatchObject({ tag: TAG, sha: merge, created: 'true' });
+
+    const ref = gh.state.refs.get(`tags/${TAG}`)!;
+    const tagObject = gh.state.tagObjects.get(ref);
+    expect(tagObject).toMatchObject({ tag: TAG, object: { sha: merge, type: 'commit' } });
+
+    const report = smokeReport(merge);
+    expect(gh.state.releases).toHaveLength(1);
+    const release = gh.state.releases[0]!;
+    expect(release).toMatchObject({ tag_name: TAG, name: TAG, target_commitish: merge, draft: false });
+    expect(release.body).toContain(
+      `| p95 latency | ${fmtMs(report.measured.p95_ms)} | ≤ ${fmtMs(report.budget.p95_ms)} |`,
+    );
+    expect(release.body).toContain(`| error rate | ${fmtPct(report.measured.error_rate)} |`);
+    expect(release.body).toContain('| smoke verdict | **pass** |');
+    expect(first.outputs['release-url']).toMatch(new RegExp(`/releases/tag/${TAG}$`));
+
+    const comments = gh.state.commentsOn(7);
+    expect(comments.map((c) => c.user)).toEqual(['reviewer', 'github-actions[bot]']);
+    expect(comments[1]!.body.startsWith(MARKER)).toBe(true);
+    expect(comments[1]!.body).toContain(first.outputs['release-url']);
+    expect(first.summary).toContain(`Tagged \`${TAG}\``);
+
+    const before = gh.requests.length;
+    const second = await runAction();
+    expect(second.code).toBe(0);
+    expect(second.outputs).toMatchObject({
+      tag: TAG,
+      sha: merge,
+      created: 'false',
+      'release-url': first.outputs['release-url'],
+    });
+    expect(writes(before)).toEqual([]);
+    expect(gh.state.refs.get(`tags/${TAG}`)).toBe(ref);
+    expect(gh.state.commentsOn(7)).toHaveLength(2);
+    expect(gh.requests.filter((r) => !r.operationId)).toEqual([]);
+    expect(new Set(gh.requests.map((r) => r.operationId))).toEqual(
+      new Set([
+        'git/get-ref',
+        'git/get-tag',
+        'git/create-tag',
+        'git/create-ref',
+        'repos/get-release-by-tag',
+        'repos/create-release',
+        'repos/list-pull-requests-associated-with-commit',
+        'issues/list-comments',
+        'issues/create-comment',
+      ]),
+    );
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('refuses to move a tag that points at another commit', async () => {
+    gh.state.refs.set(`tags/${TAG}`, other);
+    const res = await runAction();
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(
+      new RegExp(
+        `::error::tag ${TAG} already points at ${other.slice(0, 7)}, not ${merge.slice(0, 7)}; tags are never moved`,
+      ),
+    );
+    expect(res.stdout).not.toMatch(/\n\s+at /); // one line, no stack trace
+    expect(gh.state.refs.get(`tags/${TAG}`)).toBe(other);
+    expect(gh.state.releases).toEqual([]);
+    expect(writes()).toEqual([]);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('accepts an existing annotated tag on the same commit and creates the missing release', async () => {
+    const tagSha = 'ab'.repeat(20);
+    gh.state.tagObjects.set(tagSha, {
+      sha: tagSha,
+      tag: TAG,
+      message: 'by hand',
+      object: { sha: merge, type: 'commit' },
+    });
+    gh.state.refs.set(`tags/${TAG}`, tagSha);
+    const res = await runAction();
+    expect(res.code).toBe(0);
+    expect(res.outputs.created).toBe('false');
+    expect(gh.state.refs.get(`tags/${TAG}`)).toBe(tagSha);
+    expect(gh.state.releases.map((r) => r.tag_name)).toEqual([TAG]);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('retries 5xx and 429 answers and still converges', async () => {
+    gh.failNext('GET', /\/git\/ref\//, 503, 1);
+    gh.failNext('POST', /\/git\/tags$/, 502, 2);
+    gh.failNext('POST', /\/releases$/, 429, 1, { 'retry-after': '0' });
+    const res = await runAction();
+    expect(res.code).toBe(0);
+    expect(res.outputs.created).toBe('true');
+    const statuses = (method: string, re: RegExp) =>
+      gh.requests.filter((r) => r.method === method && re.test(r.path)).map((r) => r.status);
+    expect(statuses('POST', /\/git\/tags$/)).toEqual([502, 502, 201]);
+    expect(statuses('POST', /\/releases$/)).toEqual([429, 201]);
+    expect(tagCommit()).toBe(merge);
+    expect(gh.state.releases).toHaveLength(1);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('refuses a smoke report that did not pass, or that measured another commit, before calling GitHub', async () => {
+    const slow = { ...smokeResult(), latency_ms: { p95: 900 } };
+    writeFileSync(path.join(tmp, 'smoke-summary.json'), JSON.stringify(smokeReport(merge, slow)));
+    const failed = await runAction();
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/::error::.*smoke verdict is "fail", only a "pass" is released: .*p95/);
+
+    writeFileSync(path.join(tmp, 'smoke-summary.json'), JSON.stringify(smokeReport(other)));
+    const wrongCommit = await runAction();
+    expect(wrongCommit.code).toBe(1);
+    expect(wrongCommit.stdout).toMatch(
+      new RegExp(`::error::.*the report is for commit ${other.slice(0, 7)}, not ${merge.slice(0, 7)}`),
+    );
+
+    const missing = await runAction({ 'smoke-report': path.join(tmp, 'nope.json') });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toMatch(/::error::cannot read smoke report .*nope\.json: ENOENT/);
+
+    expect(gh.requests).toEqual([]);
+    expect(gh.state.refs.has(`tags/${TAG}`)).toBe(false);
+  });
+
+  it('puts a given canary verdict in the notes, and a failed canary blocks the release', async () => {
+    const canary = (verdict: CanaryReport['verdict']) =>
+      JSON.stringify({
+        schema_version: 1,
+        kind: 'canary',
+        generated_at: new Date().toISOString(),
+        environment: 'staging',
+        sha: merge,
+        source: 'synthetic',
+        plan: {},
+        settings: DEFAULT_JUDGE_SETTINGS,
+        seed: 7,
+        intervals: [],
+        judgement: {},
+        verdict,
+        reasons: verdict === 'fail' ? ['p95 regressed'] : [],
+        baseline_p95_ms: 80.5,
+        canary_p95_ms: 82.25,
+        outcome: { action: verdict === 'fail' ? 'rollback' : 'promote' },
+      });
+    writeFileSync(path.join(tmp, 'canary-fail.json'), canary('fail'));
+    const blocked = await runAction({ 'canary-report': path.join(tmp, 'canary-fail.json') });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(/::error::.*canary verdict is "fail" in staging: p95 regressed/);
+    expect(gh.requests).toEqual([]);
+
+    writeFileSync(path.join(tmp, 'canary-pass.json'), canary('pass'));
+    const ok = await runAction({ 'canary-report': path.join(tmp, 'canary-pass.json') });
+    expect(ok.code).toBe(0);
+    expect(gh.state.releases[0]!.body).toContain(
+      `| canary verdict (staging) | **pass** | p95 baseline ${fmtMs(80.5)}, canary ${fmtMs(82.25)} |`,
+    );
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('fails clearly with a read-only token and changes nothing', async () => {
+    const res = await runAction({}, 'read-only-token');
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(
+      /::error::GitHub API POST .*git\/tags answered 403: Resource not accessible by integration/,
+    );
+    expect(gh.state.refs.has(`tags/${TAG}`)).toBe(false);
+    expect(gh.violations).toEqual([]);
+  });
+});

