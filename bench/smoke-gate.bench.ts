@@ -29,7 +29,7 @@ function timed(args: string[], env: Record<string, string>): number {
 export async function run(): Promise<BenchLine[]> {
   const entry = repoFile('actions/smoke-gate/dist/index.js');
   const root = resolve(dirname(entry), '../../..');
-  const results = resolve(root, '../shared/fixtures/k6/pass-summary-export.json');
+  const results = resolve(root, 'tests/fixtures/k6/pass-summary-export.json');
   const ws = mkdtempSync(join(tmpdir(), 'smoke-gate-bench-'));
   try {
     writeFileSync(join(ws, 'out'), '');

@@ -60,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 2) throw new Error('expected <environment> <sha>');
   const roi = values['rollback-on-inconclusive'];
-  if (roi !== undefined && roi !== 'true' && roi !== 'false') throw new Error('--rollback-on-inconclusive must be true or false');
+  if (roi !== undefined && roi !== 'true' && roi !== 'false')
+    throw new Error('--rollback-on-inconclusive must be true or false');
   const canaryEnv: Record<string, string> = {};
   for (const kv of values['canary-env'] ?? []) {
     const i = kv.indexOf('=');

@@ -146,9 +146,13 @@ function table(report: SmokeReport): string {
     const fmt = (v: number | null) =>
       v === null ? 'n/a' : c.unit === 'ms' ? fmtMs(v) : c.unit === 'ratio' ? fmtPct(v) : String(v);
     const status = c.ok === null ? '-' : c.ok ? 'ok' : c.gating ? 'FAIL' : 'warn';
-    return [c.label, fmt(c.measured), `${c.comparator} ${fmt(c.limit)}${c.gating ? '' : ' (info)'}`, status];
+    const ci =
+      c.id === 'p95' && report.measured.p95_ci_ms
+        ? ` (95 % CI ${report.measured.p95_ci_ms.map(fmtMs).join(' - ')})`
+        : '';
+    return [c.label, `${fmt(c.measured)}${ci}`, `${c.comparator} ${fmt(c.limit)}${c.gating ? '' : ' (info)'}`, status];
   });
-  const head = ['check', 'measured', 'limit', ''];
+  const head = ['check', 'measured', 'limit', 'status'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r

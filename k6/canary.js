@@ -24,7 +24,8 @@ const targets = {
 const mix = scenario.requests.map((r) => {
   const body = r.json === undefined ? null : JSON.stringify(r.json);
   const headers = body === null ? {} : { 'Content-Type': 'application/json' };
-  if (r.sign && body !== null) headers['X-Hub-Signature-256'] = 'sha256=' + crypto.hmac('sha256', APP_SECRET, body, 'hex');
+  if (r.sign && body !== null)
+    headers['X-Hub-Signature-256'] = 'sha256=' + crypto.hmac('sha256', APP_SECRET, body, 'hex');
   return { name: r.name, method: r.method, path: r.path, body, headers };
 });
 

@@ -30,6 +30,8 @@ export interface StartOptions {
 
 export class ServiceStartError extends Error {
   override name = 'ServiceStartError';
+  /** pid of the child that failed (already killed) when it was spawned. */
+  pid?: number;
 }
 
 function findRepoRoot(): string {
@@ -101,14 +103,19 @@ export async function startService(opts: StartOptions = {}): Promise<ServiceHand
     });
     createInterface({ input: child.stderr! }).on('line', keep);
     child.once('error', (err) => rej(new ServiceStartError(`cannot start the service: ${err.message}`)));
-    void exited.then((code) => rej(new ServiceStartError(`service exited (code ${code}) before listening: ${lines.slice(-3).join(' | ')}`)));
+    void exited.then((code) =>
+      rej(new ServiceStartError(`service exited (code ${code}) before listening: ${lines.slice(-3).join(' | ')}`)),
+    );
   });
 
   const readyTimeoutMs = opts.readyTimeoutMs ?? 20000;
   const deadline = Date.now() + readyTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new ServiceStartError(`service not ready within ${readyTimeoutMs} ms: ${lines.slice(-3).join(' | ')}`)), readyTimeoutMs);
+    timer = setTimeout(
+      () => rej(new ServiceStartError(`service not ready within ${readyTimeoutMs} ms: ${lines.slice(-3).join(' | ')}`)),
+      readyTimeoutMs,
+    );
   });
 
   const stop = async (timeoutMs = 10000): Promise<number | null> => {
@@ -130,6 +137,7 @@ export async function startService(opts: StartOptions = {}): Promise<ServiceHand
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
+    if (err instanceof ServiceStartError && child.pid !== undefined) err.pid = child.pid;
     throw err;
   } finally {
     clearTimeout(timer);

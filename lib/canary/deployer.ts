@@ -182,7 +182,7 @@ class CommandDeployer implements Deployer {
     this.port = this.d.canary_port || (await freePort());
     this.deployed = true; // a failing deploy may still have left something behind: clean-up must run
     const stdout = await this.run('deploy', this.d.commands.deploy, signal);
-    let canaryUrl = '';
+    let canaryUrl: string;
     try {
       canaryUrl = readFileSync(join(this.dir, 'canary-url'), 'utf8').trim();
     } catch {

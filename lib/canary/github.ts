@@ -5,7 +5,12 @@
  */
 import { degradeOnForbidden, upsertStickyComment, type GitHubClient, type Logger } from '../github/index.js';
 
-export async function commentOnPullRequests(gh: GitHubClient, sha: string, body: string, log: Logger): Promise<number[]> {
+export async function commentOnPullRequests(
+  gh: GitHubClient,
+  sha: string,
+  body: string,
+  log: Logger,
+): Promise<number[]> {
   const pulls = await degradeOnForbidden('looking up the pull request of the canary sha', log, async () => {
     const { data } = await gh.octokit.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
       owner: gh.owner,

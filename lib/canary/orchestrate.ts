@@ -7,7 +7,13 @@
  * started), 3 the run could not be carried out (e.g. Prometheus unreachable before the deploy).
  */
 import { readFileSync } from 'node:fs';
-import { parseCanaryReport, rejudge, renderCanaryMarkdown, type CanaryReport, type Verdict } from '../../core/src/canary/index.js';
+import {
+  parseCanaryReport,
+  rejudge,
+  renderCanaryMarkdown,
+  type CanaryReport,
+  type Verdict,
+} from '../../core/src/canary/index.js';
 import { writeJsonAtomic } from '../atomic-write.js';
 import { describePlan, PlanError, resolvePlan, type CanaryPlan, type PlanInputs } from './plan.js';
 import { CanaryRunError, runCanary, type RunResult } from './run.js';
@@ -43,16 +49,26 @@ const ms = (v: number | null): string => (v === null ? '' : v.toFixed(1));
 /** C1's rendering of the synthetic judgement, headed by the run's final verdict when it differs, plus the Prometheus one. */
 function renderRun(result: RunResult): string {
   const parts: string[] = [];
-  const run = result.report.plan.run as { precondition_failure: string | null; prometheus: { report: CanaryReport | null; error: string | null } | null };
+  const run = result.report.plan.run as {
+    precondition_failure: string | null;
+    prometheus: { report: CanaryReport | null; error: string | null } | null;
+  };
   if (result.verdict !== result.report.verdict || run.precondition_failure) {
-    parts.push(`## Canary final verdict: ${result.verdict.toUpperCase()} (${result.report.outcome.detail ?? result.action})`, '');
+    parts.push(
+      `## Canary final verdict: ${result.verdict.toUpperCase()} (${result.report.outcome.detail ?? result.action})`,
+      '',
+    );
     for (const r of result.reasons) parts.push(`- ${r}`);
     parts.push('');
   }
   parts.push(renderCanaryMarkdown(result.report));
   if (run.prometheus) {
     parts.push('', '### Prometheus histograms (both tracks, same window)', '');
-    parts.push(run.prometheus.report ? renderCanaryMarkdown(run.prometheus.report).replace(/^## /m, '#### ') : `No judgement: ${run.prometheus.error ?? 'no data'}`);
+    parts.push(
+      run.prometheus.report
+        ? renderCanaryMarkdown(run.prometheus.report).replace(/^## /m, '#### ')
+        : `No judgement: ${run.prometheus.error ?? 'no data'}`,
+    );
   }
   return parts.join('\n');
 }
@@ -92,7 +108,9 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
   shell.setOutput('baseline-p95-ms', ms(result.baselineP95Ms));
   shell.setOutput('canary-p95-ms', ms(result.canaryP95Ms));
   shell.setOutput('report-path', plan.report_path);
-  shell.log(`canary ${plan.environment} ${plan.sha}: ${result.verdict} -> ${result.report.outcome.detail ?? result.action}`);
+  shell.log(
+    `canary ${plan.environment} ${plan.sha}: ${result.verdict} -> ${result.report.outcome.detail ?? result.action}`,
+  );
   for (const r of result.reasons) shell.log(`  - ${r}`);
   shell.log(`report: ${plan.report_path}`);
   try {
@@ -131,7 +149,9 @@ export function rejudgeFile(path: string, shell: Shell): number {
     shell.log(`synthetic judgement: recorded ${main.recorded_verdict}, recomputed ${main.judgement.verdict}`);
     let prom: { report: CanaryReport | null; error: string | null } | null = null;
     if (run.prometheus) {
-      const pr = run.prometheus.report ? parseCanaryReport(run.prometheus.report, `${path} (Prometheus judgement)`) : null;
+      const pr = run.prometheus.report
+        ? parseCanaryReport(run.prometheus.report, `${path} (Prometheus judgement)`)
+        : null;
       if (pr) {
         const r = rejudge(pr);
         shell.log(`Prometheus judgement: recorded ${r.recorded_verdict}, recomputed ${r.judgement.verdict}`);

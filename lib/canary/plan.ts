@@ -8,7 +8,9 @@
  */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { DEFAULT_BUDGET_PATH, loadBudget, type Budget } from '../../core/src/budget.js';
+import { loadBudget, type Budget } from '../../core/src/budget.js';
+import { assertLoopback } from '../load/driver.js';
+import { repoFile } from '../load/scenario.js';
 import { resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
 import type { ReadinessSettings } from './readiness.js';
 
@@ -45,7 +47,14 @@ export interface EnvironmentConfig {
  * interval, the sample the judge's defaults were validated with (DEFAULT_CANARY_SAMPLE).
  */
 export const EMBEDDED_ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
-  staging: { deployer: 'local', intervals: 5, interval_seconds: 10, connections: 4, rate: 30, readiness_timeout_seconds: 60 },
+  staging: {
+    deployer: 'local',
+    intervals: 5,
+    interval_seconds: 10,
+    connections: 4,
+    rate: 30,
+    readiness_timeout_seconds: 60,
+  },
   production: {
     deployer: 'local',
     intervals: 6,
@@ -176,7 +185,9 @@ function readConfig(inputs: PlanInputs): { envs: Record<string, EnvironmentConfi
 
 function num(name: string, v: unknown, min: number, max: number, integer = true): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new PlanError(`${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    throw new PlanError(
+      `${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }
@@ -188,7 +199,8 @@ function url(name: string, v: string): string {
   } catch {
     throw new PlanError(`${name} is not a URL: ${JSON.stringify(v)}`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PlanError(`${name} must be http(s), got ${u.protocol}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new PlanError(`${name} must be http(s), got ${u.protocol}`);
   return u.href.replace(/\/$/, '');
 }
 
@@ -254,13 +266,14 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
     throw new PlanError(`unknown environment "${inputs.environment}" (configured in ${source}: ${known})`);
   }
 
-  // The workspace's budget first: a bundled action does not sit where the core's default points.
+  // The workspace's budget first, else the one of the repository this code sits in (found by walking
+  // up, which also holds for the bundled action, unlike a path relative to the core's module).
   const workspaceBudget = join(inputs.cwd, 'k6', 'budget.json');
   const budgetPath = inputs.budgetPath
     ? resolve(inputs.cwd, inputs.budgetPath)
     : existsSync(workspaceBudget)
       ? workspaceBudget
-      : DEFAULT_BUDGET_PATH;
+      : repoFile('k6/budget.json');
   let budget: Budget;
   try {
     budget = loadBudget(budgetPath);
@@ -288,7 +301,8 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
   let deployer: DeployerPlan;
   if (kind === 'local') {
     // startService lets the OS pick the port; a scrape config finds the canary by service discovery.
-    if (canaryPort !== 0) throw new PlanError('canary-port applies to the command deployer only (the local canary gets a free port)');
+    if (canaryPort !== 0)
+      throw new PlanError('canary-port applies to the command deployer only (the local canary gets a free port)');
     deployer = { kind: 'local', baseline_url: baselineUrl, canary_env: { ...inputs.canaryEnv } };
   } else if (kind === 'command') {
     const deploy = inputs.deployCommand || env.deploy_command;
@@ -316,12 +330,22 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
   if (driverWanted === 'k6' && !hasK6) throw new PlanError('driver k6 was asked for but k6 is not on PATH');
   const driver = driverWanted === 'builtin' || !hasK6 ? 'builtin' : 'k6';
 
+  if (driver === 'builtin' && baselineUrl) {
+    try {
+      assertLoopback(baselineUrl);
+    } catch (err) {
+      throw new PlanError(
+        `baseline-url: ${(err as Error).message} (the built-in driver; forward a port, or run with k6)`,
+      );
+    }
+  }
   const windowS = intervals * intervalS;
   const promRaw = inputs.prometheusUrl || env.prometheus_url || '';
   let prometheus: PrometheusPlan | null = null;
   if (promRaw) {
     const trackLabel = env.track_label ?? 'track';
-    if (!LABEL_RE.test(trackLabel)) throw new PlanError(`track_label ${JSON.stringify(trackLabel)} is not a label name`);
+    if (!LABEL_RE.test(trackLabel))
+      throw new PlanError(`track_label ${JSON.stringify(trackLabel)} is not a label name`);
     const selector = env.prometheus_selector ?? '';
     const lookback = 300;
     prometheus = {
@@ -354,7 +378,12 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
     sha,
     config_source: source,
     deployer,
-    budget: { path: budgetPath, p95_ms: budget.p95_ms, error_rate: budget.error_rate, min_requests: budget.min_requests },
+    budget: {
+      path: budgetPath,
+      p95_ms: budget.p95_ms,
+      error_rate: budget.error_rate,
+      min_requests: budget.min_requests,
+    },
     traffic: {
       driver,
       connections,

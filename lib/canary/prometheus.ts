@@ -44,7 +44,9 @@ export class PrometheusClient {
     try {
       body = (await res.json()) as ApiResponse;
     } catch {
-      throw new PrometheusError(`Prometheus at ${this.baseUrl} answered HTTP ${res.status} with a body that is not JSON`);
+      throw new PrometheusError(
+        `Prometheus at ${this.baseUrl} answered HTTP ${res.status} with a body that is not JSON`,
+      );
     }
     if (body.status !== 'success' || !body.data) {
       throw new PrometheusError(

@@ -67,7 +67,15 @@ export interface RunResult {
   baselineP95Ms: number | null;
   canaryP95Ms: number | null;
   /** Wall-clock of the phases, for logs and the bench. */
-  timings_ms: { deploy: number; readiness: number; traffic: number; prometheus: number; outcome: number; cleanup: number; total: number };
+  timings_ms: {
+    deploy: number;
+    readiness: number;
+    traffic: number;
+    prometheus: number;
+    outcome: number;
+    cleanup: number;
+    total: number;
+  };
 }
 
 function toTrack(samples: Sample[]): TrackSamples {
@@ -94,12 +102,23 @@ async function prometheusIntervals(
 ): Promise<JudgeInterval[]> {
   const q = plan.prometheus!.queries;
   const track = async (which: 'stable' | 'canary', endS: number): Promise<TrackSamples> => {
-    const [buckets, errors] = await Promise.all([prom.query(q.interval_buckets[which], endS), prom.query(q.interval_errors[which], endS)]);
+    const [buckets, errors] = await Promise.all([
+      prom.query(q.interval_buckets[which], endS),
+      prom.query(q.interval_errors[which], endS),
+    ]);
     const histogram: LatencyHistogram =
-      buckets.length === 0 ? { le_ms: [], cumulative: [0] } : histogramFromBuckets(buckets.map((b) => ({ le: b.metric.le ?? '', count: Number.isFinite(b.value) ? b.value : 0 })));
+      buckets.length === 0
+        ? { le_ms: [], cumulative: [0] }
+        : histogramFromBuckets(
+            buckets.map((b) => ({ le: b.metric.le ?? '', count: Number.isFinite(b.value) ? b.value : 0 })),
+          );
     const total = histogram.cumulative[histogram.cumulative.length - 1] ?? 0;
     const errs = errors[0]?.value ?? 0;
-    return { total: Math.round(total), errors: Math.min(Math.round(total), Math.round(Number.isFinite(errs) ? errs : 0)), histogram };
+    return {
+      total: Math.round(total),
+      errors: Math.min(Math.round(total), Math.round(Number.isFinite(errs) ? errs : 0)),
+      histogram,
+    };
   };
   const out: JudgeInterval[] = [];
   for (const [index, b] of bounds.entries()) {
@@ -111,6 +130,39 @@ async function prometheusIntervals(
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Service discovery and the first scrapes take a while (Prometheus batches discovery updates every
+ * 5 s): judging intervals the canary's series do not cover would only produce "no data". Wait until
+ * Prometheus scrapes the canary, bounded; past the bound the run goes on and its Prometheus judgement says why.
+ */
+async function waitForCanaryScrape(
+  prom: PrometheusClient,
+  plan: CanaryPlan,
+  signal: AbortSignal,
+  hooks: RunHooks,
+): Promise<{ seen: boolean; waited_ms: number }> {
+  const p = plan.prometheus!;
+  const query = `max(up{${[`${p.track_label}="canary"`, p.selector].filter(Boolean).join(',')}})`;
+  const start = Date.now();
+  const until = start + Math.max(30, 3 * p.scrape_interval_s) * 1000;
+  while (!signal.aborted && Date.now() < until) {
+    try {
+      const [v] = await prom.query(query);
+      if (v?.value === 1) {
+        hooks.log(`Prometheus scrapes the canary (waited ${Date.now() - start} ms)`);
+        return { seen: true, waited_ms: Date.now() - start };
+      }
+    } catch {
+      /* reported by the judgement's own queries */
+    }
+    await sleep(250);
+  }
+  hooks.warn(
+    `Prometheus did not scrape the canary within ${Math.round((until - start) / 1000)} s (${query}); its judgement will lack data`,
+  );
+  return { seen: false, waited_ms: Date.now() - start };
+}
 
 export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string): Promise<RunResult> {
   const t0 = Date.now();
@@ -181,10 +233,11 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
   let targets: Targets | null = null;
   let readiness: ReadinessResult | null = null;
   let promJudgement: PrometheusJudgement | null = null;
-  let action: CanaryAction = 'none';
-  let outcomeDetail = '';
-  let verdict: Verdict = 'inconclusive';
-  let reasons: string[] = [];
+  let metricsSeen: { seen: boolean; waited_ms: number } | null = null;
+  let action: CanaryAction;
+  let outcomeDetail: string;
+  let verdict: Verdict;
+  let reasons: string[];
   try {
     let p0 = Date.now();
     saveState(false);
@@ -215,6 +268,7 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
           ? k6Traffic(plan, targets.baselineUrl, targets.canaryUrl, cwd)
           : builtinTraffic(plan, targets.baselineUrl, targets.canaryUrl);
       await traffic.warmup(ac.signal);
+      if (prom) metricsSeen = await waitForCanaryScrape(prom, plan, ac.signal, hooks);
       for (let i = 0; i < plan.analysis.intervals && !ac.signal.aborted; i++) {
         const start = Date.now();
         const s = await traffic.runInterval(ac.signal);
@@ -233,7 +287,9 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
           `interval ${i + 1}/${plan.analysis.intervals}: baseline ${s.baseline.length} req, canary ${s.canary.length} req, canary p95 ${c.p95_ms?.toFixed(1) ?? '-'} ms -> ${judgement.verdict}`,
         );
         if (shouldAbortEarly(judgement)) {
-          hooks.warn(`hard failure in interval ${i + 1}: ${judgement.early_abort.reason ?? judgement.reasons.join('; ')}; stopping early`);
+          hooks.warn(
+            `hard failure in interval ${i + 1}: ${judgement.early_abort.reason ?? judgement.reasons.join('; ')}; stopping early`,
+          );
           break;
         }
       }
@@ -242,7 +298,12 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
       if (prom && bounds.length > 0) {
         p0 = Date.now();
         const q = plan.prometheus!.queries;
-        const queries = [q.interval_buckets.stable, q.interval_buckets.canary, q.interval_errors.stable, q.interval_errors.canary];
+        const queries = [
+          q.interval_buckets.stable,
+          q.interval_buckets.canary,
+          q.interval_errors.stable,
+          q.interval_errors.canary,
+        ];
         promJudgement = { queries, report: null, canary_p95_ms: null, baseline_p95_ms: null, error: null };
         // The last interval's samples reach Prometheus on its next scrape.
         await sleep((plan.prometheus!.scrape_interval_s + 1) * 1000);
@@ -267,7 +328,8 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
             `Prometheus judgement: ${promJudgement.report.verdict} (baseline p95 ${promJudgement.baseline_p95_ms?.toFixed(1) ?? '-'} ms, canary p95 ${promJudgement.canary_p95_ms?.toFixed(1) ?? '-'} ms)`,
           );
         } catch (err) {
-          promJudgement.error = err instanceof PrometheusError ? err.message : `Prometheus judgement failed: ${(err as Error).message}`;
+          promJudgement.error =
+            err instanceof PrometheusError ? err.message : `Prometheus judgement failed: ${(err as Error).message}`;
           hooks.warn(promJudgement.error);
         }
         timings.prometheus = Date.now() - p0;
@@ -317,7 +379,12 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
 
   const baselineCapture: BaselineCapture = prom
     ? baselineBefore !== null
-      ? { source: 'prometheus', p95_ms: baselineBefore, query: plan.prometheus!.queries.baseline_p95, window: 'before-deploy' }
+      ? {
+          source: 'prometheus',
+          p95_ms: baselineBefore,
+          query: plan.prometheus!.queries.baseline_p95,
+          window: 'before-deploy',
+        }
       : {
           source: 'prometheus',
           p95_ms: promJudgement?.baseline_p95_ms ?? null,
@@ -338,6 +405,7 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
         targets,
         readiness,
         precondition_failure: preconditionFailure,
+        prometheus_discovery: metricsSeen,
         baseline_capture: baselineCapture,
         prometheus: promJudgement,
         final_verdict: verdict,

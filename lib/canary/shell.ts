@@ -29,7 +29,13 @@ const MAX_CAPTURE = 1 << 20;
 
 export function runCommand(
   command: string,
-  opts: { env: Record<string, string>; timeoutMs: number; cwd?: string; signal?: AbortSignal; onLine?: (line: string) => void },
+  opts: {
+    env: Record<string, string>;
+    timeoutMs: number;
+    cwd?: string;
+    signal?: AbortSignal;
+    onLine?: (line: string) => void;
+  },
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', command], {
@@ -76,18 +82,30 @@ export function runCommand(
       if (pgid !== undefined) liveGroups.delete(pgid);
       reject(err);
     });
-    child.on('close', (code, sig) => {
+    // A deploy script may leave a background process holding our stdout: 'close' would then wait for
+    // it forever, so the shell's own exit settles the result shortly after.
+    let settled = false;
+    const finish = (code: number | null, sig: NodeJS.Signals | null): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (pgid !== undefined) liveGroups.delete(pgid);
       if (opts.onLine && pending) opts.onLine(pending);
+      child.stdout.destroy();
+      child.stderr.destroy();
       resolve({ code, signal: sig, stdout, stderr, timedOut });
-    });
+    };
+    child.on('close', finish);
+    child.on('exit', (code, sig) => setTimeout(() => finish(code, sig), 200));
   });
 }
 
 /** Last non-empty line of a command's stderr, for a one-line error message. */
 export function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }

@@ -36,7 +36,8 @@ export function builtinTraffic(plan: CanaryPlan, baselineUrl: string, canaryUrl:
   return {
     async warmup(signal) {
       const w = { requests, connections: t.connections, durationS: 5, maxRequests: t.warmup_requests };
-      if (t.warmup_requests > 0) await Promise.all([drive({ ...w, baseUrl: baselineUrl }, signal), drive({ ...w, baseUrl: canaryUrl }, signal)]);
+      if (t.warmup_requests > 0)
+        await Promise.all([drive({ ...w, baseUrl: baselineUrl }, signal), drive({ ...w, baseUrl: canaryUrl }, signal)]);
     },
     async runInterval(signal) {
       const [baseline, canary] = await Promise.all([
@@ -102,7 +103,8 @@ export function k6Traffic(plan: CanaryPlan, baselineUrl: string, canaryUrl: stri
           ...(signal && { signal }),
         });
         // k6 exits 99 when a threshold is crossed: the points are still complete, the judge decides.
-        if (r.code !== 0 && r.code !== 99) throw new Error(`k6 exited with ${r.code ?? r.signal}: ${lastLine(r.stderr)}`);
+        if (r.code !== 0 && r.code !== 99)
+          throw new Error(`k6 exited with ${r.code ?? r.signal}: ${lastLine(r.stderr)}`);
         return await readK6CanaryPoints(points);
       } finally {
         rmSync(dir, { recursive: true, force: true });

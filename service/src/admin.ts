@@ -20,7 +20,9 @@ export function adminRouter(p: ServiceParts, token: string, json: RequestHandler
     res.setHeader('www-authenticate', 'Bearer');
     fail(res, 401, 'unauthorized', 'a valid "Authorization: Bearer <ADMIN_TOKEN>" header is required');
   });
-  r.use((_req, res, next) => (p.state.directory ? next() : fail(res, 503, 'not_ready', 'tenant data is still loading')));
+  r.use((_req, res, next) =>
+    p.state.directory ? next() : fail(res, 503, 'not_ready', 'tenant data is still loading'),
+  );
 
   const flagView = (name: FlagName) => {
     const doc = p.store.document();
@@ -42,7 +44,8 @@ export function adminRouter(p: ServiceParts, token: string, json: RequestHandler
     try {
       await p.store.apply(m);
     } catch (err) {
-      if (err instanceof TenantDataError) return fail(res, /unknown tenant/.test(err.message) ? 404 : 400, 'invalid_change', err.message);
+      if (err instanceof TenantDataError)
+        return fail(res, /unknown tenant/.test(err.message) ? 404 : 400, 'invalid_change', err.message);
       throw err;
     }
     p.log.info({ event: 'admin_change', change: m }, 'admin change applied');
@@ -64,9 +67,15 @@ export function adminRouter(p: ServiceParts, token: string, json: RequestHandler
     const name = flagParam(req, res);
     if (!name) return;
     const b = (req.body ?? {}) as { enabled?: unknown; tenant_id?: unknown };
-    if (b.enabled !== null && typeof b.enabled !== 'boolean') return fail(res, 400, 'invalid_request', '"enabled" must be true, false or null (null removes the override)');
-    if (b.tenant_id !== undefined && typeof b.tenant_id !== 'string') return fail(res, 400, 'invalid_request', '"tenant_id" must be a string');
-    await apply(res, { kind: 'flag', flag: name, tenantId: (b.tenant_id as string | undefined) ?? null, enabled: b.enabled }, () => flagView(name));
+    if (b.enabled !== null && typeof b.enabled !== 'boolean')
+      return fail(res, 400, 'invalid_request', '"enabled" must be true, false or null (null removes the override)');
+    if (b.tenant_id !== undefined && typeof b.tenant_id !== 'string')
+      return fail(res, 400, 'invalid_request', '"tenant_id" must be a string');
+    await apply(
+      res,
+      { kind: 'flag', flag: name, tenantId: (b.tenant_id as string | undefined) ?? null, enabled: b.enabled },
+      () => flagView(name),
+    );
   };
   r.put('/feature-flags/:flag', json, setFlag);
   r.patch('/feature-flags/:flag', json, setFlag);
@@ -114,10 +123,13 @@ export function adminRouter(p: ServiceParts, token: string, json: RequestHandler
   r.delete('/mappings/phone-numbers/:key', mapping('phone'));
 
   r.get('/whatsapp/outbox', (_req, res) => {
-    if (!(p.sender instanceof RecordingSender)) return fail(res, 404, 'no_outbox', 'replies are sent through the Graph API, not recorded');
+    if (!(p.sender instanceof RecordingSender))
+      return fail(res, 404, 'no_outbox', 'replies are sent through the Graph API, not recorded');
     res.json({ messages: p.sender.sent });
   });
 
-  r.use((req: Request, res: Response, _next: NextFunction) => fail(res, 404, 'not_found', `no admin route for ${req.method} ${req.path.slice(0, 200)}`));
+  r.use((req: Request, res: Response, _next: NextFunction) =>
+    fail(res, 404, 'not_found', `no admin route for ${req.method} ${req.path.slice(0, 200)}`),
+  );
   return r;
 }

@@ -97,16 +97,6 @@ export function createService(
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function sendError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: code, message, request_id: res.locals.requestId });
 }
@@ -121,53 +111,65 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  const routeOf = (req: Request): string => (req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched');
+  // Shared listener (no closure per request): reads what the middleware below left on res.locals.
+  function onFinish(this: Response): void {
+    const req = this.req;
+    const ms = performance.now() - (this.locals.startMs as number);
+    const route = routeOf(req);
+    const tenant = this.locals.tenantId as string | undefined;
+    if (withMetrics) {
+      const method = METHODS.has(req.method) ? req.method : 'OTHER';
+      metrics.httpDuration.observe({ method, route, status_code: String(this.statusCode) }, ms / 1000);
+      if (tenant !== undefined) {
+        const label = metrics.tenantLabel(tenant);
+        metrics.tenantRequests.inc({ tenant_id: label });
+        if (this.statusCode >= 500) metrics.tenantErrors.inc({ tenant_id: label });
+      }
+    }
+    if (accessLog) {
+      const request_id = this.locals.requestId as string;
+      log.debug(
+        {
+          event: 'request',
+          method: req.method,
+          route,
+          status_code: this.statusCode,
+          duration_ms: ms,
+          tenant_id: tenant,
+          request_id,
+        },
+        'request',
+      );
+    }
+  }
+
+  // One app-level middleware (each Express layer costs a dispatch on every request): request id,
+  // drain marker, and, unless built without them, the latency histogram and tenant counters.
   app.use((req, res, next) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
     res.locals.requestId = id;
     res.setHeader('x-request-id', id);
     if (state.draining) res.setHeader('connection', 'close');
-    if (accessLog) {
-      const start = process.hrtime.bigint();
-      res.once('finish', () => {
-        log.debug({
-          event: 'request',
-          method: req.method,
-          route: req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched',
-          status_code: res.statusCode,
-          duration_ms: Number(process.hrtime.bigint() - start) / 1e6,
-          tenant_id: res.locals.tenantId,
-          request_id: id,
-        }, 'request');
-      });
+    if (withMetrics || accessLog) {
+      res.locals.startMs = performance.now();
+      res.on('finish', onFinish);
     }
     next();
   });
-
-  if (withMetrics) {
-    app.use((req, res, next) => {
-      const start = process.hrtime.bigint();
-      res.once('finish', () => {
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-        const route = req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';
-        const method = METHODS.has(req.method) ? req.method : 'OTHER';
-        metrics.httpDuration.observe({ method, route, status_code: String(res.statusCode) }, seconds);
-        const tenant = res.locals.tenantId as string | undefined;
-        if (tenant !== undefined) {
-          const label = metrics.tenantLabel(tenant);
-          metrics.tenantRequests.inc({ tenant_id: label });
-          if (res.statusCode >= 500) metrics.tenantErrors.inc({ tenant_id: label });
-        }
-      });
-      next();
-    });
-  }
 
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
   });
   app.get('/health/ready', (_req, res) => {
-    const reason = !state.directory ? 'loading' : state.draining ? 'draining' : config.fault.neverReady ? 'fault_never_ready' : null;
+    const reason = !state.directory
+      ? 'loading'
+      : state.draining
+        ? 'draining'
+        : config.fault.neverReady
+          ? 'fault_never_ready'
+          : null;
     if (reason) res.status(503).json({ status: 'not_ready', reason });
     else res.json({ status: 'ready', track: config.track, version: config.version });
   });
@@ -182,34 +184,44 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
   });
 
   const { latencyMs, errorRate } = config.fault;
-  const fault: RequestHandler = (_req, res, next) => {
+  const faultOn = latencyMs.max > 0 || errorRate > 0;
+  /** Injected latency and errors (FAULT_* variables), after tenancy so that injected 500s count per tenant. */
+  const withFault = (res: Response, go: () => void): void => {
+    if (!faultOn) return go();
     const delay = latencyMs.min + Math.random() * (latencyMs.max - latencyMs.min);
-    const go = () => {
-      if (errorRate > 0 && Math.random() < errorRate) sendError(res, 500, 'injected_fault', 'fault injection (FAULT_ERROR_RATE)');
-      else next();
+    const decide = () => {
+      if (errorRate > 0 && Math.random() < errorRate)
+        sendError(res, 500, 'injected_fault', 'fault injection (FAULT_ERROR_RATE)');
+      else go();
     };
-    if (delay > 0) setTimeout(go, delay);
-    else go();
+    if (delay > 0) setTimeout(decide, delay);
+    else decide();
   };
+  const fault: RequestHandler = (_req, res, next) => withFault(res, next);
   const needStore: RequestHandler = (_req, res, next) => {
     if (!state.directory) sendError(res, 503, 'not_ready', 'tenant data is still loading');
     else next();
   };
   const json = express.json({ limit: config.bodyLimitBytes, strict: true });
 
-  app.post(
-    '/api/v1/messages',
-    needStore,
-    (req, res, next) => {
-      if (!req.is('application/json')) return sendError(res, 415, 'unsupported_media_type', 'send Content-Type: application/json');
-      next();
-    },
-    json,
-    (req, res, next) => {
+  const answer = (req: Request, res: Response, next: NextFunction): void => {
+    const b = req.body as { user_id: string; text: string; conversation_id?: string };
+    p.orchestrator.handle({ userId: b.user_id, text: b.text, conversationId: b.conversation_id }).then((result) => {
+      res.json({ ...result, tenant_source: res.locals.tenantSource ?? 'none', request_id: res.locals.requestId });
+    }, next);
+  };
+
+  // The hot path: a single route layer doing readiness, content type, body, validation, tenancy, fault, answer.
+  app.post('/api/v1/messages', (req, res, next) => {
+    if (!state.directory) return sendError(res, 503, 'not_ready', 'tenant data is still loading');
+    if (!req.is('application/json'))
+      return sendError(res, 415, 'unsupported_media_type', 'send Content-Type: application/json');
+    json(req, res, (err?: unknown) => {
+      if (err) return next(err);
       const b = req.body as Record<string, unknown> | undefined;
       const problem = validateMessage(b);
       if (problem) return sendError(res, 400, 'invalid_request', problem);
-      if (!withTenancy) return next();
+      if (!withTenancy) return withFault(res, () => answer(req, res, next));
       const requestId = res.locals.requestId as string;
       const explicit = typeof b!.tenant_id === 'string' ? b!.tenant_id : undefined;
       const trusted = explicit !== undefined && bearerMatches(req, config.adminToken);
@@ -217,22 +229,21 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
       res.locals.tenantId = r.tenant.id;
       res.locals.tenantSource = r.source;
       const ctx: RequestContext = { requestId, tenant: r.tenant, source: r.source };
-      runWithContext(ctx, next);
-    },
-    fault,
-    async (req, res) => {
-      const b = req.body as { user_id: string; text: string; conversation_id?: string };
-      const result = await p.orchestrator.handle({ userId: b.user_id, text: b.text, conversationId: b.conversation_id });
-      res.json({ ...result, tenant_source: res.locals.tenantSource ?? 'none', request_id: res.locals.requestId });
-    },
-  );
+      runWithContext(ctx, () => withFault(res, () => answer(req, res, next)));
+    });
+  });
 
   app.get('/webhooks/whatsapp', (req, res) => {
     const q = req.query as Record<string, unknown>;
     const mode = q['hub.mode'];
     const token = q['hub.verify_token'];
     const challenge = q['hub.challenge'];
-    if (mode === 'subscribe' && typeof token === 'string' && typeof challenge === 'string' && safeEqual(token, config.verifyToken)) {
+    if (
+      mode === 'subscribe' &&
+      typeof token === 'string' &&
+      typeof challenge === 'string' &&
+      safeEqual(token, config.verifyToken)
+    ) {
       res.type('text/plain').send(challenge);
     } else {
       sendError(res, 403, 'verification_failed', 'hub.mode must be "subscribe" and hub.verify_token must match');
@@ -247,7 +258,10 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!verifySignature(raw, req.headers['x-hub-signature-256'] as string | undefined, config.appSecret)) {
         metrics.signatureFailures.inc();
-        log.warn({ event: 'bad_signature', request_id: res.locals.requestId }, 'WhatsApp webhook rejected: bad X-Hub-Signature-256');
+        log.warn(
+          { event: 'bad_signature', request_id: res.locals.requestId },
+          'WhatsApp webhook rejected: bad X-Hub-Signature-256',
+        );
         return sendError(res, 401, 'invalid_signature', 'X-Hub-Signature-256 is missing or does not match the body');
       }
       let payload: unknown;
@@ -259,7 +273,10 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
       const parsed = parseWebhook(payload);
       if (!parsed.ok) return sendError(res, 400, 'invalid_payload', parsed.error);
       const requestId = res.locals.requestId as string;
-      const resolved = parsed.messages.map((m) => ({ m, r: p.resolver.forPhoneNumber(state.directory!, m.phoneNumberId, requestId) }));
+      const resolved = parsed.messages.map((m) => ({
+        m,
+        r: p.resolver.forPhoneNumber(state.directory!, m.phoneNumberId, requestId),
+      }));
       res.locals.webhook = { resolved, skipped: parsed.skipped };
       const first = resolved[0]?.r;
       res.locals.tenantId = first?.tenant.id ?? 'default';
@@ -268,7 +285,10 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
     },
     fault,
     async (_req, res) => {
-      const { resolved, skipped } = res.locals.webhook as { resolved: { m: InboundMessage; r: Resolution }[]; skipped: number };
+      const { resolved, skipped } = res.locals.webhook as {
+        resolved: { m: InboundMessage; r: Resolution }[];
+        skipped: number;
+      };
       const requestId = res.locals.requestId as string;
       let replied = 0;
       let failed = 0;
@@ -277,7 +297,13 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
         await runWithContext({ requestId, tenant: r.tenant, source: r.source }, async () => {
           const result = await p.orchestrator.handle({ userId: m.from, text: m.text, conversationId: m.from });
           try {
-            await p.sender.send({ tenant_id: r.tenant.id, phone_number_id: m.phoneNumberId, to: m.from, text: result.reply, in_reply_to: m.id });
+            await p.sender.send({
+              tenant_id: r.tenant.id,
+              phone_number_id: m.phoneNumberId,
+              to: m.from,
+              text: result.reply,
+              in_reply_to: m.id,
+            });
             replied++;
           } catch (err) {
             failed++;
@@ -299,11 +325,12 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
-    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
-    if (e.type === 'entity.too.large') return sendError(res, 413, 'payload_too_large', `request body exceeds ${config.bodyLimitBytes} bytes`);
+    if (e.type === 'entity.too.large')
+      return sendError(res, 413, 'payload_too_large', `request body exceeds ${config.bodyLimitBytes} bytes`);
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'request body is not valid JSON');
     const status = e.status ?? e.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, status, 'bad_request', 'the request could not be read');
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return sendError(res, status, 'bad_request', 'the request could not be read');
     log.error({ err: e.message, stack: (err as Error).stack, request_id: res.locals.requestId }, 'unhandled error');
     sendError(res, 500, 'internal_error', 'internal error');
   });
@@ -312,13 +339,13 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
 
 function validateMessage(b: Record<string, unknown> | undefined): string | null {
   if (typeof b !== 'object' || b === null || Array.isArray(b)) return 'body must be a JSON object';
-  if (typeof b.user_id !== 'string' || b.user_id.trim() === '' || b.user_id.length > 128) return '"user_id" must be a non-empty string (max 128)';
-  if (typeof b.text !== 'string' || b.text.trim() === '' || b.text.length > 4096) return '"text" must be a non-empty string (max 4096)';
+  if (typeof b.user_id !== 'string' || b.user_id.trim() === '' || b.user_id.length > 128)
+    return '"user_id" must be a non-empty string (max 128)';
+  if (typeof b.text !== 'string' || b.text.trim() === '' || b.text.length > 4096)
+    return '"text" must be a non-empty string (max 4096)';
   if (b.tenant_id !== undefined && typeof b.tenant_id !== 'string') return '"tenant_id" must be a string';
   if (b.conversation_id !== undefined && (typeof b.conversation_id !== 'string' || b.conversation_id.length > 128)) {
     return '"conversation_id" must be a string (max 128)';
   }
   return null;
 }
-
-export { HttpError };

@@ -69,7 +69,8 @@ function latency(raw: string | undefined): { min: number; max: number } {
 function rate(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`FAULT_ERROR_RATE must be a number in [0, 1], got "${raw}"`);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new ConfigError(`FAULT_ERROR_RATE must be a number in [0, 1], got "${raw}"`);
   return n;
 }
 

@@ -24,8 +24,3 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
 export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }
-
-/** Binds the context for the remainder of the current synchronous execution and its async continuations. */
-export function enterContext(ctx: RequestContext): void {
-  storage.enterWith(ctx);
-}

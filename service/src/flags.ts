@@ -14,7 +14,8 @@ export interface FlagDefinition {
 export const FLAGS = {
   improved_nlp_fallback: {
     default: false,
-    description: 'Low-confidence messages get a clarifying question naming the likely intents, typo-tolerant matching, and a hand-over to a person after repeated misses (instead of "did not understand").',
+    description:
+      'Low-confidence messages get a clarifying question naming the likely intents, typo-tolerant matching, and a hand-over to a person after repeated misses (instead of "did not understand").',
   },
 } as const satisfies Record<string, FlagDefinition>;
 
@@ -32,7 +33,8 @@ export class FlagRegistry {
 
   constructor(private readonly env: Record<string, boolean>) {
     for (const name of Object.keys(env)) {
-      if (!isFlagName(name)) throw new ConfigError(`FEATURE_${name.toUpperCase()} names no known flag (known: ${FLAG_NAMES.join(', ')})`);
+      if (!isFlagName(name))
+        throw new ConfigError(`FEATURE_${name.toUpperCase()} names no known flag (known: ${FLAG_NAMES.join(', ')})`);
     }
   }
 

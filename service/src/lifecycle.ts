@@ -30,7 +30,10 @@ export function trackServer(server: Server, state: ServiceState, log: Logger, ti
     drain(reason: string): Promise<number> {
       pending ??= new Promise<number>((resolve) => {
         state.draining = true;
-        log.info({ event: 'draining', reason, in_flight: inFlight, timeout_ms: timeoutMs }, 'draining: readiness is 503, finishing in-flight requests');
+        log.info(
+          { event: 'draining', reason, in_flight: inFlight, timeout_ms: timeoutMs },
+          'draining: readiness is 503, finishing in-flight requests',
+        );
         let closing = false;
         const stopAccepting = () => {
           if (closing) return;
@@ -43,7 +46,10 @@ export function trackServer(server: Server, state: ServiceState, log: Logger, ti
           server.closeIdleConnections();
         };
         const hard = setTimeout(() => {
-          log.warn({ event: 'shutdown_timeout', in_flight: inFlight }, 'shutdown timeout: closing remaining connections');
+          log.warn(
+            { event: 'shutdown_timeout', in_flight: inFlight },
+            'shutdown timeout: closing remaining connections',
+          );
           server.closeAllConnections();
           resolve(1);
         }, timeoutMs);

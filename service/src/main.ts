@@ -15,8 +15,18 @@ import type { Logger } from 'pino';
 
 function storeFor(config: ServiceConfig, log: Logger): TenantStore {
   if (config.databaseUrl) {
-    log.info({ store: 'postgres', url: redactUrl(config.databaseUrl), schema: config.databaseSchema }, 'tenant store: PostgreSQL');
-    return new PgTenantStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, seedFile: config.tenantsFile ?? EMBEDDED_TENANTS_FILE }, log);
+    log.info(
+      { store: 'postgres', url: redactUrl(config.databaseUrl), schema: config.databaseSchema },
+      'tenant store: PostgreSQL',
+    );
+    return new PgTenantStore(
+      {
+        connectionString: config.databaseUrl,
+        schema: config.databaseSchema,
+        seedFile: config.tenantsFile ?? EMBEDDED_TENANTS_FILE,
+      },
+      log,
+    );
   }
   const file = config.tenantsFile ?? EMBEDDED_TENANTS_FILE;
   log.info({ store: 'file', file }, 'tenant store: config file');
@@ -36,10 +46,16 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   if (config.appSecretIsDev) log.warn({ event: 'dev_secret' }, 'WHATSAPP_APP_SECRET not set: using development secret');
-  if (config.verifyTokenIsDev) log.warn({ event: 'dev_secret' }, 'WHATSAPP_VERIFY_TOKEN not set: using development verify token');
+  if (config.verifyTokenIsDev)
+    log.warn({ event: 'dev_secret' }, 'WHATSAPP_VERIFY_TOKEN not set: using development verify token');
   if (faultActive(config.fault)) {
     log.warn(
-      { event: 'fault_injection', latency_ms: config.fault.latencyMs, error_rate: config.fault.errorRate, never_ready: config.fault.neverReady },
+      {
+        event: 'fault_injection',
+        latency_ms: config.fault.latencyMs,
+        error_rate: config.fault.errorRate,
+        never_ready: config.fault.neverReady,
+      },
       'FAULT INJECTION ACTIVE: this process deliberately slows down, fails or never becomes ready',
     );
   }
@@ -52,7 +68,15 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65000;
   const port = (server.address() as AddressInfo).port;
   log.info(
-    { port, host: config.host, track: config.track, version: config.version, commit: config.commit, admin: Boolean(config.adminToken), sender: service.sender.kind },
+    {
+      port,
+      host: config.host,
+      track: config.track,
+      version: config.version,
+      commit: config.commit,
+      admin: Boolean(config.adminToken),
+      sender: service.sender.kind,
+    },
     'listening',
   );
   const drainer = trackServer(server, service.state, log, config.shutdownTimeoutMs);
@@ -66,7 +90,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   try {
     await service.start();
-    log.info({ event: 'ready', store: service.store.kind, tenants: service.store.document().tenants.length }, 'tenant data loaded');
+    log.info(
+      { event: 'ready', store: service.store.kind, tenants: service.store.document().tenants.length },
+      'tenant data loaded',
+    );
   } catch (err) {
     log.error({ event: 'store_failed', err: (err as Error).message }, 'cannot load tenant data');
     server.closeAllConnections();

@@ -68,13 +68,13 @@ export class ServiceMetrics {
       labelNames: ['intent', 'fallback'],
       registers,
     });
-    const self = this;
+    const ratio = () => (this.classified === 0 ? 0 : this.lowConfidence / this.classified);
     new Gauge({
       name: 'nlp_fallback_low_confidence_ratio',
       help: 'Share of classified messages whose confidence was below the threshold (since start)',
       registers,
       collect() {
-        this.set(self.classified === 0 ? 0 : self.lowConfidence / self.classified);
+        this.set(ratio());
       },
     });
     new Gauge({

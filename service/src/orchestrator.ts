@@ -17,8 +17,8 @@ export interface ConversationState {
 
 /** Where conversation state lives; async so a shared store (Redis, SQL) can replace the in-memory one. */
 export interface ConversationMemory {
-  get(key: string): Promise<ConversationState | undefined>;
-  set(key: string, state: ConversationState | undefined): Promise<void>;
+  get(key: string): ConversationState | undefined | Promise<ConversationState | undefined>;
+  set(key: string, state: ConversationState | undefined): void | Promise<void>;
 }
 
 /** Bounded in-memory LRU: a Map keeps insertion order, so re-inserting on access makes the first key the oldest. */
@@ -26,7 +26,8 @@ export class LruConversationMemory implements ConversationMemory {
   private readonly map = new Map<string, ConversationState>();
   constructor(readonly capacity = 10000) {}
 
-  async get(key: string): Promise<ConversationState | undefined> {
+  // Synchronous on purpose: no promise per message on the hot path (the interface allows async stores).
+  get(key: string): ConversationState | undefined {
     const v = this.map.get(key);
     if (v !== undefined) {
       this.map.delete(key);
@@ -35,7 +36,7 @@ export class LruConversationMemory implements ConversationMemory {
     return v;
   }
 
-  async set(key: string, state: ConversationState | undefined): Promise<void> {
+  set(key: string, state: ConversationState | undefined): void {
     this.map.delete(key);
     if (state === undefined) return;
     this.map.set(key, state);
@@ -98,30 +99,65 @@ export class Orchestrator {
     if (improved && c.confidence < this.threshold) c = classify(input.text, { fuzzy: true });
     const lang: Language = c.language ?? tenant.hotel.language;
     const key = `${tenant.id}\u0000${input.conversationId ?? input.userId}`;
-    const state = await this.memory.get(key);
+    const got = this.memory.get(key);
+    const state = got instanceof Promise ? await got : got;
     // Re-read after the await: the context must still be this request's (proved by the isolation test).
     const hotel = (currentContext()?.tenant ?? tenant).hotel;
 
     let result: MessageResult;
     if (c.intent !== null && c.confidence >= this.threshold) {
       if (state) await this.memory.set(key, undefined);
-      result = { tenant_id: tenant.id, intent: c.intent, confidence: c.confidence, reply: replyFor(c.intent, hotel, lang, input.text), fallback: false, language: lang };
+      result = {
+        tenant_id: tenant.id,
+        intent: c.intent,
+        confidence: c.confidence,
+        reply: replyFor(c.intent, hotel, lang, input.text),
+        fallback: false,
+        language: lang,
+      };
     } else if (!improved) {
-      result = { tenant_id: tenant.id, intent: 'unknown', confidence: c.confidence, reply: legacyFallbackReply(lang), fallback: 'legacy', language: lang };
+      result = {
+        tenant_id: tenant.id,
+        intent: 'unknown',
+        confidence: c.confidence,
+        reply: legacyFallbackReply(lang),
+        fallback: 'legacy',
+        language: lang,
+      };
     } else {
       const misses = (state?.misses ?? 0) + 1;
       const candidates = c.ranked.slice(0, 2).map((r) => r.intent);
       if (misses >= this.handoverAfter) {
         await this.memory.set(key, undefined);
-        result = { tenant_id: tenant.id, intent: 'human_handoff', confidence: c.confidence, reply: handoverReply(hotel, lang), fallback: 'improved', language: lang, candidates, handover: true };
+        result = {
+          tenant_id: tenant.id,
+          intent: 'human_handoff',
+          confidence: c.confidence,
+          reply: handoverReply(hotel, lang),
+          fallback: 'improved',
+          language: lang,
+          candidates,
+          handover: true,
+        };
       } else {
         await this.memory.set(key, { misses });
-        result = { tenant_id: tenant.id, intent: 'unknown', confidence: c.confidence, reply: clarifyingReply(candidates, hotel, lang), fallback: 'improved', language: lang, candidates };
+        result = {
+          tenant_id: tenant.id,
+          intent: 'unknown',
+          confidence: c.confidence,
+          reply: clarifyingReply(candidates, hotel, lang),
+          fallback: 'improved',
+          language: lang,
+          candidates,
+        };
       }
     }
     this.o.onClassified?.(result.fallback !== false, result.intent, String(result.fallback));
     if (result.intent === 'human_handoff') {
-      this.o.log?.info({ event: 'handover', after_misses: result.handover === true }, 'conversation handed over to a person');
+      this.o.log?.info(
+        { event: 'handover', after_misses: result.handover === true },
+        'conversation handed over to a person',
+      );
     }
     return result;
   }

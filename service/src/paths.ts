@@ -20,7 +20,10 @@ export const MIGRATIONS_DIR = join(SERVICE_DIR, 'migrations');
 /** The package version, the default for SERVICE_VERSION. */
 export function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(join(SERVICE_DIR, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0-dev';
+    return (
+      (JSON.parse(readFileSync(join(SERVICE_DIR, '..', 'package.json'), 'utf8')) as { version?: string }).version ??
+      '0.0.0-dev'
+    );
   } catch {
     return '0.0.0-dev';
   }

@@ -8,7 +8,11 @@ function price(amount: number, currency: string, lang: Language): string {
   const key = `${lang}:${currency}`;
   let f = money.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(lang === 'es' ? 'es-ES' : 'en-US', { style: 'currency', currency, maximumFractionDigits: 0 });
+    f = new Intl.NumberFormat(lang === 'es' ? 'es-ES' : 'en-US', {
+      style: 'currency',
+      currency,
+      maximumFractionDigits: 0,
+    });
     money.set(key, f);
   }
   return f.format(amount);

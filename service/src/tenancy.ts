@@ -22,7 +22,13 @@ export class TenantResolver {
   ) {}
 
   /** JSON API: an explicit `tenant_id` counts only from a trusted (admin-token) caller; otherwise the user mapping. */
-  forApi(dir: TenantDirectory, userId: string, explicitTenantId: string | undefined, trusted: boolean, requestId?: string): Resolution {
+  forApi(
+    dir: TenantDirectory,
+    userId: string,
+    explicitTenantId: string | undefined,
+    trusted: boolean,
+    requestId?: string,
+  ): Resolution {
     if (trusted && explicitTenantId !== undefined) {
       const t = dir.byId.get(explicitTenantId);
       if (t) return { tenant: t, source: 'explicit' };
@@ -35,7 +41,9 @@ export class TenantResolver {
   /** WhatsApp: the hotel's business number the guest wrote to. */
   forPhoneNumber(dir: TenantDirectory, phoneNumberId: string, requestId?: string): Resolution {
     const t = dir.byPhone.get(phoneNumberId);
-    return t ? { tenant: t, source: 'phone_number_id' } : this.unknown(dir, 'phone_number_id', phoneNumberId, requestId);
+    return t
+      ? { tenant: t, source: 'phone_number_id' }
+      : this.unknown(dir, 'phone_number_id', phoneNumberId, requestId);
   }
 
   private unknown(dir: TenantDirectory, source: string, key: string, request_id?: string): Resolution {
@@ -46,7 +54,10 @@ export class TenantResolver {
       this.warned.add(k);
       // The key may be a guest's phone number: log a short digest, not the number.
       const key_digest = createHash('sha256').update(key).digest('hex').slice(0, 12);
-      this.log.warn({ event: 'unknown_tenant', lookup: source, key_digest, request_id, tenant_id: 'default' }, 'no tenant matches; using tenant "default"');
+      this.log.warn(
+        { event: 'unknown_tenant', lookup: source, key_digest, request_id, tenant_id: 'default' },
+        'no tenant matches; using tenant "default"',
+      );
     }
     return { tenant: dir.defaultTenant, source: 'default' };
   }

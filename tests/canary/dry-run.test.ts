@@ -4,7 +4,7 @@
  * nothing written (the workspace stays empty, no report). Run as GitHub and a developer run them.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actionDist, actionEnv, cliBuild, collect, repoRoot, runnerFiles, type Finished } from './helpers.js';
@@ -56,8 +56,6 @@ test('the tracer does record a spawn and a listen (so an empty trace means somet
 
 test('action dry run prints the plan, starts nothing, writes nothing', async () => {
   const workspace = join(dir, 'ws');
-  rmSync(workspace, { recursive: true, force: true });
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(workspace);
   const files = runnerFiles();
   try {

@@ -131,7 +131,7 @@ describe('canary report v1', () => {
     expect(md).toContain('| metric | status | why |');
     for (const m of report.judgement.metrics) expect(md).toContain(`| ${m.metric} | `);
     expect(md).toMatch(
-      /\| p95 \(ms\) \| \d+\.\d \| \d+\.\d \| \+\d+\.\d\d% \(95% CI \+\d+\.\d\d% to \+\d+\.\d\d%\) \|/,
+      /\| p95 \(ms\) \| \d+\.\d \| \d+\.\d \| \+\d+\.\d\d% \(95% CI \+\d+\.\d\d% to \+\d+\.\d\d%\); tail test p = [\d.e-]+ \|/,
     );
     expect(md.match(/```mermaid\nxychart-beta\n/g)).toHaveLength(2);
     const p95Line = `  line [${report.judgement.intervals.map((iv) => Number(iv.canary.p95_ms!.toFixed(2))).join(', ')}]`;

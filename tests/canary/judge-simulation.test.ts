@@ -13,10 +13,15 @@ import { REALISTIC, simulateIntervals, type TrackShape } from '../stats/simulate
 
 const RUNS = 1000;
 
-function failRate(seed: number, canary: TrackShape, settings: JudgeSettings = { ...DEFAULT_JUDGE_SETTINGS }) {
+function failRate(
+  seed: number,
+  canary: TrackShape,
+  settings: JudgeSettings = { ...DEFAULT_JUDGE_SETTINGS },
+  runs = RUNS,
+) {
   const rng = createRng(seed);
   const counts = { pass: 0, fail: 0, inconclusive: 0 };
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < runs; r++) {
     const intervals = simulateIntervals(
       rng,
       DEFAULT_CANARY_SAMPLE.intervals,
@@ -26,7 +31,7 @@ function failRate(seed: number, canary: TrackShape, settings: JudgeSettings = { 
     );
     counts[judge(intervals, settings, r).verdict]++;
   }
-  return { ...counts, rate: counts.fail / RUNS };
+  return { ...counts, rate: counts.fail / runs };
 }
 
 describe('judge simulation (1,000 runs each, fixed seeds)', () => {
@@ -41,12 +46,17 @@ describe('judge simulation (1,000 runs each, fixed seeds)', () => {
     expect(r.rate).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('the sequential tests are not dead: with zero tolerances and alpha 0.1, A/A fails near but below 10 %', () => {
-    // Without the tolerance shift the tests sit exactly on their null hypothesis, so this measures
-    // the real false-fail rate of the alpha split (Bonferroni over looks makes it somewhat conservative).
-    const strict: JudgeSettings = { ...DEFAULT_JUDGE_SETTINGS, alpha: 0.1, latencyTolerance: 0, errorRateTolerance: 0 };
-    const r = failRate(777, REALISTIC, strict);
+  it('alpha bounds the fail rate of a canary exactly at the tolerances (+10 % latency, +0.5 pp errors), and is used', () => {
+    // On the tolerance boundary the tests sit exactly on their null hypothesis: the fail rate must
+    // stay <= alpha, and a rate far below would mean the alpha split wastes power. alpha 0.1 makes
+    // the rate measurable; the error budget is lifted so only the comparative tests decide.
+    const atTolerance: TrackShape = {
+      ...REALISTIC,
+      medianMs: REALISTIC.medianMs * 1.1,
+      errorRate: REALISTIC.errorRate + 0.005,
+    };
+    const r = failRate(777, atTolerance, { ...DEFAULT_JUDGE_SETTINGS, alpha: 0.1, maxErrorRate: 0.05 }, 600);
     expect(r.rate).toBeLessThanOrEqual(0.1);
-    expect(r.rate).toBeGreaterThan(0.04);
+    expect(r.rate).toBeGreaterThan(0.03);
   });
 });

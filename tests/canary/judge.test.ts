@@ -14,7 +14,13 @@ import {
   type LatencyHistogram,
   type TrackSamples,
 } from '../../core/src/canary/index.js';
-import { medianRatio, p95RelativeDiff, rawLatencies } from '../../core/src/canary/latency.js';
+import {
+  histogramLatencies,
+  medianRatio,
+  p95RelativeDiff,
+  rawLatencies,
+  tailTest,
+} from '../../core/src/canary/latency.js';
 import { HistogramError } from '../../core/src/canary/histogram.js';
 import { percentile } from '../../core/src/stats/percentile.js';
 import { createRng } from '../../core/src/stats/rng.js';
@@ -28,7 +34,15 @@ describe('judge verdicts', () => {
     const data = simulateIntervals(createRng(1), 5, 300, REALISTIC, REALISTIC);
     const j = judge(data, S, 1);
     expect(j.verdict).toBe('pass');
-    expect(j.metrics.map((m) => m.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+    expect(j.metrics.map((m) => m.metric)).toEqual([
+      'latency',
+      'latency_p95',
+      'error_rate',
+      'latency_budget',
+      'error_budget',
+      'samples',
+    ]);
+    expect(j.metrics.every((m) => m.status === 'pass')).toBe(true);
     expect(metric(j, 'latency').reason).toMatch(
       /no slowdown beyond the 10% tolerance: canary\/baseline latency ratio \d\.\d{3} \(95% CI/,
     );
@@ -49,9 +63,34 @@ describe('judge verdicts', () => {
     const j = judge(simulateIntervals(createRng(2), 5, 300, REALISTIC, { ...REALISTIC, errorRate: 0.04 }), S, 1);
     expect(j.verdict).toBe('fail');
     expect(metric(j, 'error_rate').status).toBe('fail');
-    expect(metric(j, 'error_rate').reason).toMatch(/canary fails more often than baseline beyond the 0.50% tolerance/);
+    expect(metric(j, 'error_rate').reason).toMatch(
+      /canary fails more often than baseline beyond the 0.50 pp tolerance/,
+    );
     expect(metric(j, 'error_budget').status).toBe('fail');
     expect(metric(j, 'latency').status).toBe('pass');
+  });
+
+  it('fails a heavier slow tail that the rank test of the whole distribution misses', () => {
+    // one canary request in ten takes 200 ms longer: medians barely move, the p95 more than doubles
+    const rng = createRng(31);
+    const track = (slowShare: number): TrackSamples => {
+      const t = simulateTrack(rng, 300, { ...REALISTIC, errorRate: 0 });
+      t.latencies_ms = t.latencies_ms!.map((x) => x + (rng.next() < slowShare ? 200 : 0));
+      return t;
+    };
+    const data: IntervalSamples[] = Array.from({ length: 5 }, (_, index) => ({
+      index,
+      baseline: track(0),
+      canary: track(0.1),
+    }));
+    const j = judge(data, S, 1);
+    expect(j.verdict).toBe('fail');
+    expect(metric(j, 'latency').status).toBe('pass');
+    expect(metric(j, 'latency_p95').status).toBe('fail');
+    expect(metric(j, 'latency_p95').reason).toMatch(
+      /slow tail is heavier than the baseline's beyond the 10% tolerance/,
+    );
+    expect(j.latency!.p95_relative_diff.ci[0]!).toBeGreaterThan(0.5);
   });
 
   it('fails on a budget breach even when canary and baseline are alike', () => {
@@ -77,6 +116,13 @@ describe('judge verdicts', () => {
     expect(metric(j, 'samples').reason).toMatch(
       /100 baseline and 100 canary requests in total, fewer than the minimum 200/,
     );
+  });
+
+  it('all-zero latencies (a coarse timer) give no ratio instead of a nonsense one', () => {
+    const zeros: TrackSamples = { total: 300, errors: 0, latencies_ms: new Array<number>(300).fill(0) };
+    const j = judge([{ index: 0, baseline: zeros, canary: zeros }], { ...S, intervals: 1 }, 1);
+    expect(j.latency!.median_ratio.estimate).toBeNull();
+    expect(j.verdict).toBe('pass');
   });
 
   it('no data at all: inconclusive', () => {
@@ -140,7 +186,30 @@ describe('judge verdicts', () => {
     const r = judgeInterval(iv!, S);
     expect(r.canary.p50_ms!).toBeGreaterThan(r.baseline.p50_ms! * 1.5);
     expect(r.latency!.p_value).toBeLessThan(1e-6);
-    expect(r.latency!.alpha).toBeCloseTo(S.alpha / (2 * S.intervals), 15);
+    expect(r.latency!.alpha).toBeCloseTo(S.alpha / (3 * S.intervals), 15);
+  });
+});
+
+describe('p95 tail test', () => {
+  it('keeps its level on identical tracks (tolerance 0): about 5 % of p-values below 0.05', () => {
+    const rng = createRng(41);
+    let below = 0;
+    const runs = 1500;
+    for (let r = 0; r < runs; r++) {
+      const b = rawLatencies(Float64Array.from(simulateTrack(rng, 300, REALISTIC).latencies_ms!).sort());
+      const c = rawLatencies(Float64Array.from(simulateTrack(rng, 300, REALISTIC).latencies_ms!).sort());
+      if (tailTest(c, b, 0, 0.05).p_value <= 0.05) below++;
+    }
+    expect(below / runs).toBeGreaterThan(0.03);
+    expect(below / runs).toBeLessThan(0.07);
+  });
+
+  it('on histograms counts fractional exceedances inside the threshold bucket', () => {
+    // both tracks: 100 in (0,10], 100 in (10,20]; pooled p95 (baseline unscaled) lies at 19 ms
+    const h = histogramLatencies({ le_ms: [10, 20], cumulative: [100, 200, 200] });
+    const t = tailTest(h, h, 0, 0.05);
+    expect(t.statistic).toBeCloseTo(10, 6);
+    expect(t.p_value).toBeCloseTo(0.5, 6);
   });
 });
 
@@ -263,6 +332,21 @@ describe('input and settings validation', () => {
   ])('bad intervals throw a one-line JudgeInputError (%#)', (intervals, message) => {
     expect(() => judge(intervals as IntervalSamples[], S)).toThrow(JudgeInputError);
     expect(() => judge(intervals as IntervalSamples[], S)).toThrow(message);
+  });
+
+  it('histograms with different bucket bounds in different intervals are an input error', () => {
+    const h = (le: number[]): TrackSamples => ({
+      total: 10,
+      errors: 0,
+      histogram: { le_ms: le, cumulative: [...le.map(() => 5), 10] },
+    });
+    const data: IntervalSamples[] = [
+      { index: 0, baseline: h([1, 2]), canary: h([1, 2]) },
+      { index: 1, baseline: h([1, 3]), canary: h([1, 3]) },
+    ];
+    expect(() => judge(data, S)).toThrow(
+      new JudgeInputError('histograms of different intervals or tracks have different bucket bounds'),
+    );
   });
 
   it('more intervals than planned is an input error', () => {

@@ -6,7 +6,7 @@ import { readK6Result } from '../../core/src/k6/index.js';
 import type { LoadResult } from '../../core/src/load-result.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
-export const fixtures = resolve(repoRoot, '../shared/fixtures/k6');
+export const fixtures = resolve(repoRoot, 'tests/fixtures/k6');
 
 /** The project's real budget file (k6/budget.json). */
 export function projectBudget(): Budget {

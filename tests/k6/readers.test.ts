@@ -6,7 +6,7 @@ import type { LoadResult } from '../../core/src/load-result.js';
 import { percentile } from '../../core/src/stats/percentile.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const fixtures = resolve(repoRoot, '../shared/fixtures/k6');
+const fixtures = resolve(repoRoot, 'tests/fixtures/k6');
 const fx = (name: string): string => join(fixtures, name);
 
 // Expected values come from the fixtures' README table, read here rather than copied.

@@ -12,7 +12,7 @@ import { smokeRequests } from '../../lib/load/driver.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const k6Dir = join(repoRoot, 'k6');
-const fixtures = resolve(repoRoot, '../shared/fixtures/k6');
+const fixtures = resolve(repoRoot, 'tests/fixtures/k6');
 
 interface Sent {
   method: string;

@@ -64,15 +64,41 @@ describe('with ADMIN_TOKEN', () => {
     expect(metrics).toContain('feature_flag_enabled{flag="improved_nlp_fallback"} 1');
 
     // A tenant override beats the store-wide value.
-    const off = await postJson(`${r.url}/admin/feature-flags/improved_nlp_fallback`, { enabled: false, tenant_id: 'hotel-sol' }, AUTH, 'PATCH');
-    expect(off.body).toMatchObject({ tenants: { 'hotel-sol': false }, effective: { 'hotel-sol': false, default: true } });
+    const off = await postJson(
+      `${r.url}/admin/feature-flags/improved_nlp_fallback`,
+      { enabled: false, tenant_id: 'hotel-sol' },
+      AUTH,
+      'PATCH',
+    );
+    expect(off.body).toMatchObject({
+      tenants: { 'hotel-sol': false },
+      effective: { 'hotel-sol': false, default: true },
+    });
     expect((await msg(r, '+34600000001', 'xyzzy plugh')).body.fallback).toBe('legacy');
-    const del = await postJson(`${r.url}/admin/feature-flags/improved_nlp_fallback?tenant_id=hotel-sol`, undefined, AUTH, 'DELETE');
+    const del = await postJson(
+      `${r.url}/admin/feature-flags/improved_nlp_fallback?tenant_id=hotel-sol`,
+      undefined,
+      AUTH,
+      'DELETE',
+    );
     expect(del.body).toMatchObject({ effective: { 'hotel-sol': true } });
 
-    expect((await postJson(`${r.url}/admin/feature-flags/no_such_flag`, { enabled: true }, AUTH, 'PUT')).status).toBe(404);
-    expect((await postJson(`${r.url}/admin/feature-flags/improved_nlp_fallback`, { enabled: 'yes' }, AUTH, 'PUT')).status).toBe(400);
-    expect((await postJson(`${r.url}/admin/feature-flags/improved_nlp_fallback`, { enabled: true, tenant_id: 'nope' }, AUTH, 'PUT')).status).toBe(404);
+    expect((await postJson(`${r.url}/admin/feature-flags/no_such_flag`, { enabled: true }, AUTH, 'PUT')).status).toBe(
+      404,
+    );
+    expect(
+      (await postJson(`${r.url}/admin/feature-flags/improved_nlp_fallback`, { enabled: 'yes' }, AUTH, 'PUT')).status,
+    ).toBe(400);
+    expect(
+      (
+        await postJson(
+          `${r.url}/admin/feature-flags/improved_nlp_fallback`,
+          { enabled: true, tenant_id: 'nope' },
+          AUTH,
+          'PUT',
+        )
+      ).status,
+    ).toBe(404);
   });
 
   test('user and phone-number mappings change through the admin API without a restart', async () => {
@@ -89,15 +115,31 @@ describe('with ADMIN_TOKEN', () => {
     await postJson(`${r.url}/admin/mappings/users/guest-77`, undefined, AUTH, 'DELETE');
     expect((await msg(r, 'guest-77', 'hola')).body.tenant_id).toBe('default');
 
-    expect((await postJson(`${r.url}/admin/mappings/phone-numbers/100000000000009`, { tenant_id: 'hotel-harbor' }, AUTH, 'PUT')).status).toBe(200);
-    const disk = JSON.parse(readFileSync(r.tenantsFile, 'utf8')) as { tenants: { id: string; phone_number_ids: string[] }[] };
+    expect(
+      (
+        await postJson(
+          `${r.url}/admin/mappings/phone-numbers/100000000000009`,
+          { tenant_id: 'hotel-harbor' },
+          AUTH,
+          'PUT',
+        )
+      ).status,
+    ).toBe(200);
+    const disk = JSON.parse(readFileSync(r.tenantsFile, 'utf8')) as {
+      tenants: { id: string; phone_number_ids: string[] }[];
+    };
     expect(disk.tenants.find((t) => t.id === 'hotel-harbor')!.phone_number_ids).toContain('100000000000009');
     expect((await postJson(`${r.url}/admin/mappings/users/x`, { tenant_id: 'ghost' }, AUTH, 'PUT')).status).toBe(404);
-    expect((await getJson(`${r.url}/admin/tenants/hotel-sol`, AUTH)).body).toMatchObject({ id: 'hotel-sol', hotel: { name: 'Hotel Sol y Mar' } });
+    expect((await getJson(`${r.url}/admin/tenants/hotel-sol`, AUTH)).body).toMatchObject({
+      id: 'hotel-sol',
+      hotel: { name: 'Hotel Sol y Mar' },
+    });
   });
 
   test('an edit of the tenants file is picked up without a restart; a broken edit keeps the last good data', async () => {
-    const doc = JSON.parse(readFileSync(r.tenantsFile, 'utf8')) as { tenants: { id: string; users: string[]; hotel: { name: string } }[] };
+    const doc = JSON.parse(readFileSync(r.tenantsFile, 'utf8')) as {
+      tenants: { id: string; users: string[]; hotel: { name: string } }[];
+    };
     doc.tenants.find((t) => t.id === 'hotel-sol')!.users.push('walk-in-1');
     doc.tenants.find((t) => t.id === 'hotel-sol')!.hotel.name = 'Hotel Sol y Mar Renovado';
     writeFileSync(r.tenantsFile, JSON.stringify(doc));
@@ -116,7 +158,10 @@ describe('environment beats the store', () => {
     try {
       expect((await msg(r, '+14150000001', 'xyzzy plugh')).body.fallback).toBe('legacy');
       const flags = await getJson(`${r.url}/admin/feature-flags`, { authorization: 'Bearer t' });
-      expect((flags.body.flags as Record<string, unknown>[])[0]).toMatchObject({ environment: false, effective: { 'hotel-harbor': false } });
+      expect((flags.body.flags as Record<string, unknown>[])[0]).toMatchObject({
+        environment: false,
+        effective: { 'hotel-harbor': false },
+      });
     } finally {
       await r.close();
     }

@@ -8,13 +8,22 @@ import { postJson, startInProcess, type Running } from './helpers.js';
 const API = '/api/v1/messages';
 let s: Running & { raw: string[] };
 beforeAll(async () => {
-  s = await startInProcess({ ADMIN_TOKEN: 'admin-secret-token', WHATSAPP_APP_SECRET: 'app-secret-xyz', WHATSAPP_VERIFY_TOKEN: 'verify-me' });
+  s = await startInProcess({
+    ADMIN_TOKEN: 'admin-secret-token',
+    WHATSAPP_APP_SECRET: 'app-secret-xyz',
+    WHATSAPP_VERIFY_TOKEN: 'verify-me',
+  });
 });
 afterAll(async () => {
   await s.close();
 });
 
-function waPayload(phoneNumberId: string, from: string, text: string, id = `wamid.${Math.random().toString(36).slice(2)}`) {
+function waPayload(
+  phoneNumberId: string,
+  from: string,
+  text: string,
+  id = `wamid.${Math.random().toString(36).slice(2)}`,
+) {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -46,7 +55,13 @@ describe('JSON API', () => {
   test('answers with tenant, intent, confidence, reply in the hotel language and data, and fallback flag', async () => {
     const r = await postJson(s.url + API, { user_id: '+14150000003', text: 'How much is a room per night?' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ tenant_id: 'hotel-harbor', intent: 'prices', fallback: false, language: 'en', tenant_source: 'user' });
+    expect(r.body).toMatchObject({
+      tenant_id: 'hotel-harbor',
+      intent: 'prices',
+      fallback: false,
+      language: 'en',
+      tenant_source: 'user',
+    });
     expect(r.body.confidence).toBeGreaterThanOrEqual(0.5);
     expect(r.body.reply).toContain('Harbor View Hotel');
     expect(r.body.reply).toContain('$219');
@@ -55,7 +70,11 @@ describe('JSON API', () => {
   test('an explicit tenant_id is honoured only with the admin token; otherwise the user mapping decides', async () => {
     const untrusted = await postJson(s.url + API, { user_id: '+14150000003', text: 'hola', tenant_id: 'hotel-sol' });
     expect(untrusted.body).toMatchObject({ tenant_id: 'hotel-harbor', tenant_source: 'user' });
-    const trusted = await postJson(s.url + API, { user_id: '+14150000003', text: 'hola', tenant_id: 'hotel-sol' }, { authorization: 'Bearer admin-secret-token' });
+    const trusted = await postJson(
+      s.url + API,
+      { user_id: '+14150000003', text: 'hola', tenant_id: 'hotel-sol' },
+      { authorization: 'Bearer admin-secret-token' },
+    );
     expect(trusted.body).toMatchObject({ tenant_id: 'hotel-sol', tenant_source: 'explicit' });
     expect(trusted.body.reply).toContain('Hotel Sol y Mar');
   });
@@ -121,30 +140,76 @@ describe('bad input', () => {
 
 describe('WhatsApp webhook', () => {
   test('GET verification handshake echoes hub.challenge only for the right verify token', async () => {
-    const ok = await fetch(`${s.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`);
+    const ok = await fetch(
+      `${s.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`,
+    );
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('1158201444');
-    const bad = await fetch(`${s.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1158201444`);
+    const bad = await fetch(
+      `${s.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1158201444`,
+    );
     expect(bad.status).toBe(403);
   });
 
   test('a signed Cloud API payload is answered through the sender, in the tenant of the phone_number_id', async () => {
     const sender = s.service.sender as RecordingSender;
     const before = sender.sent.length;
-    const body = JSON.stringify(waPayload('100000000000001', '34600000002', '¿A qué hora es el check-in?', 'wamid.HBgL1'));
+    const body = JSON.stringify(
+      waPayload('100000000000001', '34600000002', '¿A qué hora es el check-in?', 'wamid.HBgL1'),
+    );
     const r = await webhook(body, signBody(body, 'app-secret-xyz'));
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ received: 1, replied: 1 });
     const out = sender.sent.slice(before);
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ tenant_id: 'hotel-sol', phone_number_id: '100000000000001', to: '34600000002', in_reply_to: 'wamid.HBgL1' });
+    expect(out[0]).toMatchObject({
+      tenant_id: 'hotel-sol',
+      phone_number_id: '100000000000001',
+      to: '34600000002',
+      in_reply_to: 'wamid.HBgL1',
+    });
     expect(out[0]!.text).toContain('15:00');
+    // The recorded replies are also visible to operators through the admin outbox.
+    const outbox = await fetch(`${s.url}/admin/whatsapp/outbox`, {
+      headers: { authorization: 'Bearer admin-secret-token' },
+    });
+    const listed = ((await outbox.json()) as { messages: { in_reply_to?: string }[] }).messages;
+    expect(listed.some((m) => m.in_reply_to === 'wamid.HBgL1')).toBe(true);
+  });
+
+  test('one delivery with messages for two hotels answers each in its own tenant context', async () => {
+    const sender = s.service.sender as RecordingSender;
+    const before = sender.sent.length;
+    const a = waPayload('100000000000001', '34600000004', '¿Tenéis piscina?');
+    const b = waPayload('100000000000002', '14150000005', 'Do you have a gym?');
+    const body = JSON.stringify({ ...a, entry: [...a.entry, ...b.entry] });
+    const r = await webhook(body, signBody(body, 'app-secret-xyz'));
+    expect(r.body).toMatchObject({ received: 2, replied: 2 });
+    const [first, second] = sender.sent.slice(before);
+    expect(first).toMatchObject({ tenant_id: 'hotel-sol', to: '34600000004' });
+    expect(first!.text).toContain('Piscina exterior');
+    expect(second).toMatchObject({ tenant_id: 'hotel-harbor', to: '14150000005' });
+    expect(second!.text).toContain('Fitness center');
   });
 
   test('statuses-only deliveries are accepted and skipped', async () => {
     const body = JSON.stringify({
       object: 'whatsapp_business_account',
-      entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '100000000000002' }, statuses: [{ id: 'wamid.x', status: 'delivered' }] } }] }],
+      entry: [
+        {
+          id: '1',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { phone_number_id: '100000000000002' },
+                statuses: [{ id: 'wamid.x', status: 'delivered' }],
+              },
+            },
+          ],
+        },
+      ],
     });
     const r = await webhook(body, signBody(body, 'app-secret-xyz'));
     expect(r).toMatchObject({ status: 200, body: { received: 0 } });
@@ -169,20 +234,34 @@ describe('WhatsApp webhook', () => {
       let data = '';
       req.on('data', (c: Buffer) => (data += c.toString()));
       req.on('end', () => {
-        seen.push({ url: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(data) as Record<string, unknown> });
+        seen.push({
+          url: req.url ?? '',
+          auth: req.headers.authorization,
+          body: JSON.parse(data) as Record<string, unknown>,
+        });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"messages":[{"id":"wamid.out"}]}');
       });
     });
     await new Promise<void>((r) => graph.listen(0, '127.0.0.1', () => r()));
-    const g = await startInProcess({ WHATSAPP_TOKEN: 'graph-token-123', WHATSAPP_GRAPH_URL: `http://127.0.0.1:${(graph.address() as AddressInfo).port}/v21.0` });
+    const g = await startInProcess({
+      WHATSAPP_TOKEN: 'graph-token-123',
+      WHATSAPP_GRAPH_URL: `http://127.0.0.1:${(graph.address() as AddressInfo).port}/v21.0`,
+    });
     try {
       const body = JSON.stringify(waPayload('100000000000002', '14150000004', 'Is there a pool?', 'wamid.IN'));
-      const res = await postJson(`${g.url}/webhooks/whatsapp`, body, { 'x-hub-signature-256': signBody(body, 'dev-app-secret') });
+      const res = await postJson(`${g.url}/webhooks/whatsapp`, body, {
+        'x-hub-signature-256': signBody(body, 'dev-app-secret'),
+      });
       expect(res.body).toMatchObject({ replied: 1, failed: 0 });
       expect(seen).toHaveLength(1);
       expect(seen[0]!.url).toBe('/v21.0/100000000000002/messages');
       expect(seen[0]!.auth).toBe('Bearer graph-token-123');
-      expect(seen[0]!.body).toMatchObject({ messaging_product: 'whatsapp', to: '14150000004', type: 'text', context: { message_id: 'wamid.IN' } });
+      expect(seen[0]!.body).toMatchObject({
+        messaging_product: 'whatsapp',
+        to: '14150000004',
+        type: 'text',
+        context: { message_id: 'wamid.IN' },
+      });
       expect((seen[0]!.body.text as { body: string }).body).toContain('Fitness center');
       expect(g.raw.join('\n')).not.toContain('graph-token-123');
     } finally {
@@ -194,7 +273,11 @@ describe('WhatsApp webhook', () => {
 
 test('logs are JSON with tenant and request id, and never carry a secret', async () => {
   s.service.log.info({ config: s.service.config }, 'config dump attempt');
-  await postJson(s.url + API, { user_id: '+34600000001', text: 'quiero hablar con una persona' }, { authorization: 'Bearer admin-secret-token', 'x-request-id': 'log-check-1' });
+  await postJson(
+    s.url + API,
+    { user_id: '+34600000001', text: 'quiero hablar con una persona' },
+    { authorization: 'Bearer admin-secret-token', 'x-request-id': 'log-check-1' },
+  );
   const handover = s.logs.find((l) => l.event === 'handover' && l.request_id === 'log-check-1');
   expect(handover).toMatchObject({ tenant_id: 'hotel-sol', level: 'info' });
   const access = s.logs.find((l) => l.event === 'request' && l.request_id === 'log-check-1');
@@ -203,4 +286,59 @@ test('logs are JSON with tenant and request id, and never carry a secret', async
   for (const secret of ['admin-secret-token', 'app-secret-xyz', 'verify-me']) expect(all).not.toContain(secret);
   const dump = s.logs.find((l) => l.msg === 'config dump attempt') as { config: Record<string, unknown> };
   expect(dump.config.adminToken).toBe('[redacted]');
+});
+
+test('tenant_id labels stay bounded: an unknown tenant, even from a trusted caller, is counted as default', async () => {
+  const r = await postJson(
+    s.url + API,
+    { user_id: 'ops', text: 'hello', tenant_id: 'evil-tenant-123' },
+    { authorization: 'Bearer admin-secret-token' },
+  );
+  expect(r.body).toMatchObject({ tenant_id: 'default', tenant_source: 'default' });
+  const body = JSON.stringify(waPayload('999999999999999', '15551230000', 'hello'));
+  const w = await webhook(body, signBody(body, 'app-secret-xyz'));
+  expect(w.status).toBe(200);
+  expect((s.service.sender as RecordingSender).sent.at(-1)).toMatchObject({
+    tenant_id: 'default',
+    phone_number_id: '999999999999999',
+  });
+  const m = await (await fetch(`${s.url}/metrics`)).text();
+  expect(m).not.toContain('evil-tenant');
+  const labels = [...m.matchAll(/tenant_request_total\{tenant_id="([^"]+)"\}/g)].map((x) => x[1]);
+  expect(labels.length).toBeGreaterThan(0);
+  for (const l of labels) expect(['hotel-sol', 'hotel-harbor', 'default']).toContain(l);
+  expect(m).toMatch(/tenant_unknown_total\{source="phone_number_id"\} 1/);
+});
+
+describe('readiness', () => {
+  test('503 while the tenant store is loading, 200 once loaded, 503 while draining', async () => {
+    const { createService } = await import('../../service/src/app.js');
+    const { loadConfig } = await import('../../service/src/config.js');
+    const { FileTenantStore } = await import('../../service/src/tenants/file-store.js');
+    const { captureLogger, tempTenantsFile } = await import('./helpers.js');
+    const { file } = tempTenantsFile();
+    const { log } = captureLogger();
+    const svc = createService(loadConfig({ TENANTS_FILE: file }), log, new FileTenantStore(file, log), {
+      defaultMetrics: false,
+    });
+    const server = svc.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const loading = await fetch(`${url}/health/ready`);
+      expect(loading.status).toBe(503);
+      expect(await loading.json()).toMatchObject({ reason: 'loading' });
+      expect((await postJson(url + API, { user_id: 'u', text: 'hi' })).status).toBe(503);
+      await svc.start();
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+      svc.state.draining = true;
+      const draining = await fetch(`${url}/health/ready`);
+      expect(draining.status).toBe(503);
+      expect(draining.headers.get('connection')).toBe('close');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await svc.close();
+    }
+  });
 });

@@ -48,7 +48,10 @@ export function captureLogger(level = 'debug') {
 
 export async function startInProcess(
   env: Record<string, string> = {},
-  opts: AppOptions & { store?: (log: ReturnType<typeof createLogger>, file: string) => TenantStore; memory?: ConversationMemory } = {},
+  opts: AppOptions & {
+    store?: (log: ReturnType<typeof createLogger>, file: string) => TenantStore;
+    memory?: ConversationMemory;
+  } = {},
 ): Promise<Running & { raw: string[] }> {
   const { file, dir } = tempTenantsFile();
   let config: ReturnType<typeof loadConfig>;
@@ -81,7 +84,12 @@ export async function startInProcess(
   };
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}, method = 'POST'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  method = 'POST',
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const hasBody = method !== 'GET' && method !== 'DELETE';
   const res = await fetch(url, {
     method,

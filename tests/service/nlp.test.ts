@@ -23,7 +23,8 @@ function orchestrator(improved: boolean, memory = new LruConversationMemory()) {
   const flags = new FlagRegistry({ improved_nlp_fallback: improved });
   return new Orchestrator({ flags, memory, fallbackTenant: () => sol });
 }
-const inTenant = <T>(tenant: Tenant, fn: () => Promise<T>) => runWithContext({ requestId: 't', tenant, source: 'user' }, fn);
+const inTenant = <T>(tenant: Tenant, fn: () => Promise<T>) =>
+  runWithContext({ requestId: 't', tenant, source: 'user' }, fn);
 
 describe('classifier', () => {
   test('folds accents and case, so "Disponibilidad" and "DISPONIBILIDAD" classify the same', () => {
@@ -70,7 +71,11 @@ describe('orchestrator', () => {
   });
   test('legacy fallback says it did not understand', async () => {
     const r = await inTenant(harbor, () => orchestrator(false).handle({ userId: 'u', text: 'xyzzy' }));
-    expect(r).toMatchObject({ fallback: 'legacy', intent: 'unknown', reply: 'Sorry, I did not understand your message.' });
+    expect(r).toMatchObject({
+      fallback: 'legacy',
+      intent: 'unknown',
+      reply: 'Sorry, I did not understand your message.',
+    });
   });
   test('improved fallback asks about the likely intents, then hands over after the second miss in a conversation', async () => {
     const o = orchestrator(true);
@@ -79,14 +84,18 @@ describe('orchestrator', () => {
     expect(first.candidates!.sort()).toEqual(['amenities', 'prices']);
     expect(first.reply).toMatch(/prices or the hotel amenities|the hotel amenities or prices/);
     // Another conversation is unaffected.
-    expect((await inTenant(harbor, () => o.handle({ userId: 'u', conversationId: 'c2', text: 'hmm' }))).handover).toBeUndefined();
+    expect(
+      (await inTenant(harbor, () => o.handle({ userId: 'u', conversationId: 'c2', text: 'hmm' }))).handover,
+    ).toBeUndefined();
     const second = await inTenant(harbor, () => o.handle({ userId: 'u', conversationId: 'c1', text: 'blah' }));
     expect(second).toMatchObject({ fallback: 'improved', intent: 'human_handoff', handover: true });
     expect(second.reply).toContain('Harbor View Hotel front desk');
     // A success in between resets the count.
     await inTenant(harbor, () => o.handle({ userId: 'u', conversationId: 'c3', text: 'blah' }));
     await inTenant(harbor, () => o.handle({ userId: 'u', conversationId: 'c3', text: 'What are your rates?' }));
-    expect((await inTenant(harbor, () => o.handle({ userId: 'u', conversationId: 'c3', text: 'blah' }))).handover).toBeUndefined();
+    expect(
+      (await inTenant(harbor, () => o.handle({ userId: 'u', conversationId: 'c3', text: 'blah' }))).handover,
+    ).toBeUndefined();
   });
   test('conversation memory is a bounded LRU', async () => {
     const m = new LruConversationMemory(3);
@@ -102,7 +111,8 @@ describe('orchestrator', () => {
 describe('labelled set', () => {
   test('has at least 150 messages, both languages, every intent and out-of-scope ones', () => {
     expect(labelled.length).toBeGreaterThanOrEqual(150);
-    for (const i of [...INTENTS, 'none']) expect(labelled.filter((m) => m.intent === i).length).toBeGreaterThanOrEqual(10);
+    for (const i of [...INTENTS, 'none'])
+      expect(labelled.filter((m) => m.intent === i).length).toBeGreaterThanOrEqual(10);
     expect(labelled.filter((m) => m.lang === 'es').length).toBeGreaterThan(60);
     expect(labelled.filter((m) => m.lang === 'en').length).toBeGreaterThan(60);
   });
@@ -152,6 +162,8 @@ describe('labelled set', () => {
     expect(improved.accuracy).toBeGreaterThan(legacy.accuracy);
     expect(improved.fallback_rate).toBeLessThan(legacy.fallback_rate);
     // Out-of-scope messages must still fall back, not be forced into an intent.
-    expect(legacy.fallback_rate).toBeGreaterThanOrEqual(labelled.filter((m) => m.intent === 'none').length / labelled.length - 0.02);
+    expect(legacy.fallback_rate).toBeGreaterThanOrEqual(
+      labelled.filter((m) => m.intent === 'none').length / labelled.length - 0.02,
+    );
   });
 });

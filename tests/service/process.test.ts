@@ -25,7 +25,11 @@ function logLines(h: ServiceHandle): Record<string, unknown>[] {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}/api/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${url}/api/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 test('starts on an OS-picked port, answers health, messages and metrics, and stops cleanly on SIGTERM', async () => {
@@ -44,7 +48,9 @@ test('starts on an OS-picked port, answers health, messages and metrics, and sto
 
   const metrics = await (await fetch(`${h.url}/metrics`)).text();
   expect(metrics).toContain('service_build_info{version="9.9.9",commit="abc123",track="canary"} 1');
-  expect(metrics).toMatch(/http_request_duration_seconds_bucket\{le="0.45",method="POST",route="\/api\/v1\/messages",status_code="200"\} 1/);
+  expect(metrics).toMatch(
+    /http_request_duration_seconds_bucket\{le="0.45",method="POST",route="\/api\/v1\/messages",status_code="200"\} 1/,
+  );
   expect(metrics).toContain('tenant_request_total{tenant_id="hotel-sol"} 1');
   expect(metrics).toContain('feature_flag_enabled{flag="improved_nlp_fallback"} 0');
   expect(metrics).toContain('nlp_fallback_low_confidence_ratio 0');
@@ -86,7 +92,9 @@ test('FAULT_NEVER_READY keeps readiness at 503 while liveness is 200', async () 
 });
 
 test('a bad setting stops the start with one readable line, no stack trace', async () => {
-  const err = (await startService({ env: { SERVICE_TRACK: 'blue' }, readyTimeoutMs: 5000 }).catch((e: Error) => e)) as Error;
+  const err = (await startService({ env: { SERVICE_TRACK: 'blue' }, readyTimeoutMs: 5000 }).catch(
+    (e: Error) => e,
+  )) as Error;
   expect(err.message).toMatch(/exited \(code 2\).*SERVICE_TRACK must be "stable" or "canary", got "blue"/);
   expect(err.message).not.toMatch(/\n\s+at /);
 });
@@ -119,4 +127,15 @@ test('SIGTERM with a request longer than SHUTDOWN_TIMEOUT_MS: the process still 
   expect(await h.exited).toBe(1);
   expect(await stuck).toBe('aborted');
   expect(logLines(h).some((l) => l.event === 'shutdown_timeout')).toBe(true);
+});
+
+test('a service that never gets ready is killed when the start times out', async () => {
+  const err = (await startService({ env: { FAULT_NEVER_READY: '1' }, readyTimeoutMs: 1500 }).catch(
+    (e: Error) => e,
+  )) as Error & {
+    pid?: number;
+  };
+  expect(err.message).toMatch(/not ready within 1500 ms/);
+  expect(err.pid).toBeGreaterThan(0);
+  expect(() => process.kill(err.pid!, 0)).toThrow();
 });

@@ -3,7 +3,11 @@
  * random point deep in the orchestrator, never see another request's tenant.
  */
 import { currentContext } from '../../service/src/context.js';
-import { LruConversationMemory, type ConversationMemory, type ConversationState } from '../../service/src/orchestrator.js';
+import {
+  LruConversationMemory,
+  type ConversationMemory,
+  type ConversationState,
+} from '../../service/src/orchestrator.js';
 import { postJson, startInProcess, type Running } from './helpers.js';
 
 interface Probe {
@@ -33,14 +37,21 @@ class ProbingMemory implements ConversationMemory {
   }
 }
 
-const HOTEL = { 'hotel-sol': 'Hotel Sol y Mar', 'hotel-harbor': 'Harbor View Hotel', default: 'Hotel Perf Group' } as const;
+const HOTEL = {
+  'hotel-sol': 'Hotel Sol y Mar',
+  'hotel-harbor': 'Harbor View Hotel',
+  default: 'Hotel Perf Group',
+} as const;
 type TenantId = keyof typeof HOTEL;
 
 let s: Running;
 const memory = new ProbingMemory();
 beforeAll(async () => {
   // Latency fault adds a random timer between tenancy resolution and the orchestrator too.
-  s = await startInProcess({ ADMIN_TOKEN: 'tok', FAULT_LATENCY_MS: '0-3', FEATURE_IMPROVED_NLP_FALLBACK: 'on' }, { memory });
+  s = await startInProcess(
+    { ADMIN_TOKEN: 'tok', FAULT_LATENCY_MS: '0-3', FEATURE_IMPROVED_NLP_FALLBACK: 'on' },
+    { memory },
+  );
 });
 afterAll(async () => {
   await s.close();
@@ -50,9 +61,25 @@ test('1,000 interleaved concurrent requests of three tenants never see each othe
   const texts = ['¿Cuánto cuesta la habitación?', 'What time is check-out?', 'hola', 'blorp zzz', 'Is there parking?'];
   const cases = Array.from({ length: 1000 }, (_, i) => {
     const kind = i % 4;
-    const expected: TenantId = kind === 0 ? 'hotel-sol' : kind === 1 ? 'hotel-harbor' : kind === 2 ? 'default' : i % 8 === 3 ? 'hotel-sol' : 'hotel-harbor';
+    const expected: TenantId =
+      kind === 0
+        ? 'hotel-sol'
+        : kind === 1
+          ? 'hotel-harbor'
+          : kind === 2
+            ? 'default'
+            : i % 8 === 3
+              ? 'hotel-sol'
+              : 'hotel-harbor';
     const body: Record<string, string> = {
-      user_id: kind === 0 ? `+3460000000${(i % 5) + 1}` : kind === 1 ? `+1415000000${(i % 5) + 1}` : kind === 2 ? `guest-${i}` : 'ops-console',
+      user_id:
+        kind === 0
+          ? `+3460000000${(i % 5) + 1}`
+          : kind === 1
+            ? `+1415000000${(i % 5) + 1}`
+            : kind === 2
+              ? `guest-${i}`
+              : 'ops-console',
       text: texts[i % texts.length]!,
       conversation_id: `conv-${i}`,
     };
@@ -73,7 +100,8 @@ test('1,000 interleaved concurrent requests of three tenants never see each othe
     expect(r.body.tenant_id).toBe(c.expected);
     // The reply is built from the context's tenant after the orchestrator's awaits.
     expect(r.body.reply).toContain(HOTEL[c.expected]);
-    for (const other of Object.keys(HOTEL) as TenantId[]) if (other !== c.expected) expect(r.body.reply).not.toContain(HOTEL[other]);
+    for (const other of Object.keys(HOTEL) as TenantId[])
+      if (other !== c.expected) expect(r.body.reply).not.toContain(HOTEL[other]);
   }
   const probes = memory.probes.filter((p) => p.requestId?.startsWith('iso-'));
   expect(probes.length).toBeGreaterThanOrEqual(1000);

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commentMarker } from '../../lib/github/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
-import { fixtures, runAction, type ActionRun } from './run-action.js';
+import { fixtures, runAction, schemaErrors, type ActionRun } from './run-action.js';
 
 const PASS = join(fixtures, 'pass-summary-export.json');
 const SLOW = join(fixtures, 'slow-summary-export.json');
@@ -86,6 +86,7 @@ test('pass: outputs, report, job summary and a PR comment', async () => {
     measured: { requests: 672, p95_ms: 5.1846222, error_rate: 0 },
     run: { event: 'pull_request', pr_number: 12, id: '4242' },
   });
+  expect(schemaErrors('report', r.report)).toEqual([]);
   expect(r.summary).toContain('Performance smoke gate: **PASS**');
   const comments = gh.state.commentsOn(12);
   expect(comments).toHaveLength(1);
@@ -219,6 +220,7 @@ test('pushes to the default branch append to the history; a PR compares with its
     entries: { sha: string; p95_ms: number }[];
   };
   expect(history.version).toBe(1);
+  expect(schemaErrors('history', history)).toEqual([]);
   expect(history.entries.map((e) => e.sha)).toEqual(mains);
   expect(history.entries.map((e) => e.p95_ms)).toEqual(p95s);
 
@@ -229,6 +231,7 @@ test('pushes to the default branch append to the history; a PR compares with its
   const pr = await runAction({ inputs: ghInputs({ results: PASS }), event: prEvent(20, head!), env: ghEnv() });
   expect(pr.code).toBe(0);
   expect(pr.report!.baseline).toMatchObject({ sha: mains[1], base_p95_ms: p95s[1] });
+  expect(schemaErrors('report', pr.report)).toEqual([]);
   expect(pr.summary).toContain('xychart-beta');
   expect(gh.state.commentsOn(20)[0]!.body).toContain('xychart-beta');
   // PR runs never write the history
@@ -305,4 +308,29 @@ test('adaptive error budget: the limit tightens as the budget is spent', async (
   expect(budget.error_rate).toBe(0.01);
   expect(budget.error_rate_limit).toBeCloseTo(0.005, 12);
   expect(errorLines(adaptive)[0]).toMatch(/error rate .* is above the limit of 0\.5 %/);
+});
+
+test('no token: report and job summary only, one warning, no GitHub call', async () => {
+  const r = await runAction({ inputs: { results: PASS, 'github-token': '' }, event: openPr(30).event, env: ghEnv() });
+  expect(r.code).toBe(0);
+  expect(r.summary).toContain('**PASS**');
+  expect(r.report).toMatchObject({ verdict: 'pass' });
+  expect(r.stdout).toMatch(/::warning::No github-token/);
+  expect(gh.requests).toEqual([]);
+});
+
+test('push with a read-only token: the history append degrades to a warning', async () => {
+  const [sha] = gh.state.commitOn('main', 1);
+  const r = await runAction({
+    inputs: ghInputs({ results: PASS }, 'ro-token'),
+    event: {
+      name: 'push',
+      payload: { ref: 'refs/heads/main', repository: { full_name: 'acme/hotel', default_branch: 'main' } },
+    },
+    env: ghEnv({ GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha! }),
+  });
+  expect(r.code).toBe(0);
+  expect(r.outputs.verdict).toBe('pass');
+  expect(r.stdout).toMatch(/::warning::Appending to the p95 history skipped: GitHub answered 403/);
+  expect(gh.state.refs.has('heads/perf-data')).toBe(false);
 });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtures, repoRoot } from './run-action.js';
+import { fixtures, repoRoot, schemaErrors } from './run-action.js';
 
 const cli = join(repoRoot, 'build/cli/smoke.js');
 const dir = mkdtempSync(join(tmpdir(), 'smoke-cli-'));
@@ -53,7 +53,7 @@ test('runs the built-in driver against the real service and passes', async () =>
   expect(r.code).toBe(0);
   expect(r.stderr).toMatch(/built-in driver/);
   expect(r.stdout).toMatch(/^verdict: PASS/m);
-  expect(r.stdout).toMatch(/^p95 latency\s+\S+ ms\s+<= 450 ms\s+ok$/m);
+  expect(r.stdout).toMatch(/^p95 latency\s+\S+ ms \(95 % CI \S+ ms - \S+ ms\)\s+<= 450 ms\s+ok$/m);
   const rep = report();
   expect(rep).toMatchObject({
     schema_version: 1,
@@ -64,6 +64,7 @@ test('runs the built-in driver against the real service and passes', async () =>
   expect(rep.measured.requests).toBeGreaterThanOrEqual(200);
   expect(rep.measured.failed_requests).toBe(0);
   expect(rep.measured.p95_ci_ms).toHaveLength(2);
+  expect(schemaErrors('report', rep)).toEqual([]);
 });
 
 test('a faulty service fails the gate with exit 1', async () => {
@@ -96,7 +97,7 @@ test('--results gates an existing k6 file: pass, fail and inconclusive by budget
     'r2.json',
   ]);
   expect(strict.code).toBe(1);
-  expect(strict.stdout).toMatch(/p95 latency\s+5\.18 ms\s+<= 2(\.0+)? ms\s+FAIL/);
+  expect(strict.stdout).toMatch(/p95 latency\s+5\.18 ms \(95 % CI [^)]+\)\s+<= 2(\.0+)? ms\s+FAIL/);
 
   const small = await runCli([
     '--results',

@@ -3,9 +3,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
-export const fixtures = resolve(repoRoot, '../shared/fixtures/k6');
+export const fixtures = resolve(repoRoot, 'tests/fixtures/k6');
 export const actionEntry = join(repoRoot, 'actions/smoke-gate/dist/index.js');
 
 export interface ActionRun {
@@ -81,4 +83,19 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
       ? (JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, unknown>)
       : undefined,
   };
+}
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+const schemas = {
+  report: ajv.compile(
+    JSON.parse(readFileSync(join(repoRoot, 'core/src/gate/smoke-report.schema.json'), 'utf8')) as object,
+  ),
+  history: ajv.compile(JSON.parse(readFileSync(join(repoRoot, 'core/src/gate/history.schema.json'), 'utf8')) as object),
+};
+
+/** Validation errors of a document against the documented JSON Schema ([] when valid). */
+export function schemaErrors(kind: keyof typeof schemas, doc: unknown): string[] {
+  const validate = schemas[kind];
+  return validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }

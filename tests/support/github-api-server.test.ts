@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { Octokit } from 'octokit';
-import { startFakeGitHub, type FakeGitHub } from './github-api-server.js';
+import { forAjv, startFakeGitHub, type FakeGitHub } from './github-api-server.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('fake GitHub REST server', () => {
   let gh: FakeGitHub;
@@ -170,5 +178,107 @@ describe('fake GitHub REST server', () => {
     });
     expect(gh.state.refs.get('heads/perf-data')).not.toBe(main);
     expect(gh.violations).toEqual([]);
+  });
+});
+
+describe('fake GitHub responses', () => {
+  it("carry GitHub's types for every field they include (OpenAPI response schemas, required fields aside)", async () => {
+    const gh = await startFakeGitHub({ owner: 'acme', repo: 'hotel' });
+    try {
+      const octokit = new Octokit({
+        auth: 't',
+        baseUrl: gh.url,
+        retry: { enabled: false },
+        throttle: { enabled: false },
+      });
+      const repo = { owner: 'acme', repo: 'hotel' };
+      const s = gh.state;
+      const feature = s.commitOn('feature', 2);
+      s.addPull({ number: 3, head_sha: feature[1]!, head_ref: 'feature', merged: true, merge_commit_sha: feature[1]! });
+      s.addComment(3, 'hi');
+      const main = s.refs.get('heads/main')!;
+      await octokit.rest.repos.get(repo);
+      await octokit.rest.issues.listComments({ ...repo, issue_number: 3 });
+      const c = await octokit.rest.issues.createComment({ ...repo, issue_number: 3, body: 'x' });
+      await octokit.rest.issues.updateComment({ ...repo, comment_id: c.data.id, body: 'y' });
+      await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: feature[1]! });
+      await octokit.rest.pulls.get({ ...repo, pull_number: 3 });
+      await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...feature' });
+      await octokit.rest.repos.listCommits({ ...repo, sha: 'feature' });
+      const t = await octokit.rest.git.createTag({ ...repo, tag: 'v1', message: 'm', object: main, type: 'commit' });
+      await octokit.rest.git.getTag({ ...repo, tag_sha: t.data.sha });
+      await octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v1', sha: t.data.sha });
+      await octokit.rest.git.getRef({ ...repo, ref: 'tags/v1' });
+      await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/data', sha: main });
+      await octokit.rest.git.updateRef({ ...repo, ref: 'heads/data', sha: feature[1]!, force: true });
+      const r = await octokit.rest.repos.createRelease({ ...repo, tag_name: 'v1', body: 'b' });
+      await octokit.rest.repos.getReleaseByTag({ ...repo, tag: 'v1' });
+      await octokit.rest.repos.updateRelease({ ...repo, release_id: r.data.id, body: 'c' });
+      await octokit.rest.repos.createOrUpdateFileContents({
+        ...repo,
+        path: 'a/b.json',
+        message: 'm',
+        content: 'e30=',
+        branch: 'data',
+      });
+      await octokit.rest.repos.getContent({ ...repo, path: 'a/b.json', ref: 'data' });
+
+      const spec = JSON.parse(
+        readFileSync(path.join(root, 'node_modules/@octokit/openapi/generated/api.github.com.deref.json'), 'utf8'),
+      ) as {
+        paths: Record<
+          string,
+          Record<
+            string,
+            { operationId: string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }
+          >
+        >;
+      };
+      const byId = new Map(
+        Object.values(spec.paths).flatMap((item) =>
+          Object.values(item)
+            .filter((op) => op?.operationId)
+            .map((op) => [op.operationId, op]),
+        ),
+      );
+      const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+      addFormats(ajv);
+      const checked = new Set<string>();
+      for (const req of gh.requests) {
+        if (req.status >= 300 || req.response === undefined) continue;
+        const schema = byId.get(req.operationId!)?.responses[String(req.status)]?.content?.['application/json']?.schema;
+        expect({ op: req.operationId, status: req.status, documented: schema !== undefined }).toEqual({
+          op: req.operationId,
+          status: req.status,
+          documented: true,
+        });
+        const validate = ajv.compile(forAjv(schema, true) as object);
+        const ok = validate(req.response);
+        expect({ op: req.operationId, errors: ok ? [] : validate.errors }).toEqual({ op: req.operationId, errors: [] });
+        checked.add(req.operationId!);
+      }
+      expect([...checked].sort()).toEqual([
+        'git/create-ref',
+        'git/create-tag',
+        'git/get-ref',
+        'git/get-tag',
+        'git/update-ref',
+        'issues/create-comment',
+        'issues/list-comments',
+        'issues/update-comment',
+        'pulls/get',
+        'repos/compare-commits-with-basehead',
+        'repos/create-or-update-file-contents',
+        'repos/create-release',
+        'repos/get',
+        'repos/get-content',
+        'repos/get-release-by-tag',
+        'repos/list-commits',
+        'repos/list-pull-requests-associated-with-commit',
+        'repos/update-release',
+      ]);
+    } finally {
+      await gh.close();
+    }
   });
 });

@@ -138,6 +138,30 @@ addFormats(ajvParams);
 const bodyValidators = new Map<string, ValidateFunction>();
 const paramValidators = new Map<string, ValidateFunction>();
 
+/**
+ * Adapts an OpenAPI 3.0 schema for ajv: `nullable` without `type` (which ajv rejects) becomes
+ * `anyOf [schema, null]`. `looseRequired` also drops `required` and turns oneOf into anyOf, for
+ * checking the types of a partial object (the fake's responses carry the fields clients read).
+ */
+export function forAjv(schema: unknown, looseRequired = false): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => forAjv(s, looseRequired));
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (looseRequired && k === 'required' && Array.isArray(v)) continue;
+    if (k === 'properties' && typeof v === 'object' && v !== null) {
+      out[k] = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, forAjv(sub, looseRequired)]));
+      continue;
+    }
+    out[looseRequired && k === 'oneOf' ? 'anyOf' : k] = forAjv(v, looseRequired);
+  }
+  if (out.nullable === true && out.type === undefined) {
+    delete out.nullable;
+    return { anyOf: [out, { type: 'null' }] };
+  }
+  return out;
+}
+
 function paramValidator(op: CompiledOp): ValidateFunction {
   let v = paramValidators.get(op.operationId);
   if (!v) {
@@ -145,7 +169,7 @@ function paramValidator(op: CompiledOp): ValidateFunction {
       const ps = op.params.filter((p) => p.in === where);
       return {
         type: 'object',
-        properties: Object.fromEntries(ps.map((p) => [p.name, p.schema ?? {}])),
+        properties: Object.fromEntries(ps.map((p) => [p.name, forAjv(p.schema ?? {})])),
         required: ps.filter((p) => p.required).map((p) => p.name),
         additionalProperties: false,
       };
@@ -160,7 +184,7 @@ function bodyValidator(op: CompiledOp): ValidateFunction | undefined {
   if (!op.body?.schema) return undefined;
   let v = bodyValidators.get(op.operationId);
   if (!v) {
-    v = ajvBody.compile(op.body.schema);
+    v = ajvBody.compile(forAjv(op.body.schema) as object);
     bodyValidators.set(op.operationId, v);
   }
   return v;
@@ -430,6 +454,8 @@ export interface RecordedRequest {
   operationId?: string;
   /** The token the request carried, if any (never a real secret: tests invent them). */
   token?: string;
+  /** What the fake answered (parsed JSON), so its own tests can check it against the description. */
+  response?: unknown;
 }
 export interface Violation {
   method: string;
@@ -499,7 +525,9 @@ const botUser = (login: string) => ({
   id: login === BOT ? 41898282 : 1,
   node_id: nodeId('User', login),
   type: login.endsWith('[bot]') ? 'Bot' : 'User',
-  html_url: `https://github.com/${login}`,
+  html_url: login.endsWith('[bot]')
+    ? `https://github.com/apps/${login.slice(0, -'[bot]'.length)}`
+    : `https://github.com/${login}`,
 });
 
 function commitJson(ctx: Ctx, c: FakeCommit) {
@@ -518,6 +546,27 @@ function commitJson(ctx: Ctx, c: FakeCommit) {
     author: null,
     committer: null,
     parents: c.parents.map((p) => ({ sha: p, url: `${ctx.api}/commits/${p}`, html_url: `${ctx.html}/commit/${p}` })),
+  };
+}
+
+/** The git-data shape of a commit (contents API answers), unlike the REST commit of commitJson. */
+function gitCommitJson(ctx: Ctx, c: FakeCommit) {
+  const person = { name: 'Dev', email: 'dev@example.com', date: c.date };
+  return {
+    sha: c.sha,
+    node_id: nodeId('Commit', c.sha),
+    url: `${ctx.api}/git/commits/${c.sha}`,
+    html_url: `${ctx.html}/commit/${c.sha}`,
+    author: person,
+    committer: person,
+    message: c.message,
+    tree: { sha: c.tree, url: `${ctx.api}/git/trees/${c.tree}` },
+    parents: c.parents.map((p) => ({
+      sha: p,
+      url: `${ctx.api}/git/commits/${p}`,
+      html_url: `${ctx.html}/commit/${p}`,
+    })),
+    verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
   };
 }
 
@@ -875,7 +924,7 @@ const handlers: Record<string, Handler> = {
           url: `${ctx.api}/contents/${p}?ref=${branch}`,
           html_url: `${ctx.html}/blob/${branch}/${p}`,
         },
-        commit: { ...commitJson(ctx, s.commits.get(commit)!), message: str(ctx.body.message) },
+        commit: gitCommitJson(ctx, s.commits.get(commit)!),
       },
     };
   },
@@ -945,6 +994,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     requests.push(record);
     const reply = (status: number, body?: unknown, headers?: Record<string, string>) => {
       record.status = status;
+      if (body !== undefined) record.response = body;
       send(res, status, body, headers);
     };
     const violate = (errors: string[]) => {

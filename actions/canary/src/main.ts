@@ -56,7 +56,11 @@ export async function run(): Promise<void> {
               log: { warning: (m) => core.warning(m), debug: (m) => core.debug(m) },
             });
             const prs = await commentOnPullRequests(gh, sha, md, { warning: (m) => core.warning(m) });
-            core.info(prs.length ? `commented on pull request(s) ${prs.map((n) => `#${n}`).join(', ')}` : `no pull request contains ${sha}`);
+            core.info(
+              prs.length
+                ? `commented on pull request(s) ${prs.map((n) => `#${n}`).join(', ')}`
+                : `no pull request contains ${sha}`,
+            );
           },
         }),
     };
@@ -88,7 +92,12 @@ export async function run(): Promise<void> {
       },
       shell,
     );
-    if (code !== 0) core.setFailed(code === 1 ? 'canary not promoted (see the verdict and the report)' : 'canary did not run (see the error above)');
+    if (code !== 0)
+      core.setFailed(
+        code === 1
+          ? 'canary not promoted (see the verdict and the report)'
+          : 'canary did not run (see the error above)',
+      );
   } catch (err) {
     core.setFailed((err as Error).message);
   }

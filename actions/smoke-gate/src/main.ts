@@ -33,7 +33,7 @@ import {
   commitAncestors,
   createGitHubClient,
   DEFAULT_HISTORY_BRANCH,
-  GitHubError,
+  degradeOnForbidden,
   historyFile,
   mergeBaseAncestry,
   readHistory,
@@ -134,18 +134,16 @@ function readBudget(ws: string): Budget {
   }
 }
 
-/** GitHub steps are best effort: any GitHub failure (after retries) is a warning, never a changed verdict. */
+/** GitHub steps are best effort: 403/404 (fork PR, read-only token) and any other failure after retries become warnings, never a changed verdict. */
 async function soft<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await fn();
+    return await degradeOnForbidden(
+      what,
+      { warning: (m) => core.warning(`${m} Results are in the job summary and the report.`) },
+      fn,
+    );
   } catch (err) {
-    if (err instanceof GitHubError && (err.status === 403 || err.status === 404)) {
-      core.warning(
-        `${what} skipped: GitHub answered ${err.status} (fork pull request, read-only or missing token?). Results are in the job summary and ${DEFAULT_REPORT_PATH}.`,
-      );
-    } else {
-      core.warning(`${what} failed: ${oneLine(err)}`);
-    }
+    core.warning(`${what} failed: ${oneLine(err)}`);
     return undefined;
   }
 }
@@ -162,7 +160,7 @@ export async function run(): Promise<void> {
   try {
     await runGate();
   } catch (err) {
-    core.setFailed(err instanceof InputError ? err.message : `smoke-gate: ${oneLine(err)}`);
+    core.setFailed(err instanceof InputError ? oneLine(err) : `smoke-gate: ${oneLine(err)}`);
   }
 }
 
@@ -212,8 +210,9 @@ async function runGate(): Promise<void> {
   let history: HistoryFile = emptyHistory(historySize);
   let ancestors: string[] = [];
   if (gh && historyBranchName) {
-    const file = historyFile(historyBranch, historyBranchName);
-    history = (await soft('Reading the p95 history', () => readHistory(gh, file))) ?? history;
+    history =
+      (await soft('Reading the p95 history', () => readHistory(gh, historyFile(historyBranch, historyBranchName)))) ??
+      history;
     if (history.entries.length > 0) {
       ancestors =
         (await soft('Looking up the merge base ancestry', () =>
@@ -274,11 +273,10 @@ async function runGate(): Promise<void> {
 
   const defaultBranch = ctx.payload.repository?.default_branch;
   if (gh && ctx.event === 'push' && defaultBranch && branchOf(ctx.ref) === defaultBranch) {
-    const file = historyFile(historyBranch, defaultBranch);
     const stored = await soft('Appending to the p95 history', () =>
-      appendHistoryRemote(gh, file, historyEntryFromReport(report), historySize),
+      appendHistoryRemote(gh, historyFile(historyBranch, defaultBranch), historyEntryFromReport(report), historySize),
     );
-    if (stored) core.info(`p95 history: ${stored.entries.length} entries in ${historyBranch}:${file.path}`);
+    if (stored) core.info(`p95 history: ${stored.entries.length} entries on ${historyBranch}`);
   }
 
   core.setOutput('passed', String(report.passed));

@@ -21,7 +21,7 @@ export {
   validateJudgeSettings,
 } from './defaults.js';
 export { judge, judgeInterval, shouldAbortEarly, decideOutcome, JudgeInputError } from './judge.js';
-export { histogramFromBuckets, histogramQuantile } from './histogram.js';
+export { histogramFromBuckets, histogramQuantile, HistogramError } from './histogram.js';
 export {
   buildCanaryReport,
   parseCanaryReport,

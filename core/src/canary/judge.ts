@@ -1,6 +1,22 @@
 /**
- * The canary judge: baseline vs canary over several intervals, per metric, with the overall
- * false-fail rate controlled (see DEFAULT_JUDGE_SETTINGS and the README's "how the judge decides").
+ * The canary judge: baseline vs canary over several intervals, per metric.
+ *
+ * How it decides (defaults in DEFAULT_JUDGE_SETTINGS):
+ * - alpha (0.01) is the overall false-fail budget, split equally between three one-sided
+ *   comparisons: latency shift (Mann-Whitney of canary vs baseline * (1 + latencyTolerance)),
+ *   latency tail (canary above the pooled p95 of canary and scaled baseline more often than the
+ *   baseline), and error rate (Farrington-Manning score test of canary - baseline > errorRateTolerance).
+ * - 'alpha-spending' (default): after each interval the cumulative data are tested at the increment
+ *   of an O'Brien-Fleming-type spending function (Bonferroni over the looks: valid for any
+ *   correlation). Early looks get tiny levels, so only a gross failure stops the run early, and
+ *   the final look keeps about two thirds of the alpha with all the data. 'holm': each interval
+ *   is tested on its own and Holm's procedure runs over all intervals x both metrics.
+ * - The absolute budget (maxP95Ms, maxErrorRate) is a fixed rule on the canary's point estimates,
+ *   like the smoke gate; "beyond doubt" breaches (a one-sided lower confidence bound above the
+ *   limit) are hard failures at any interval.
+ * - fail if any comparison rejects or the budget is broken; inconclusive if a planned interval is
+ *   missing, any interval has fewer than minSamplesPerInterval requests, or the total is below
+ *   minTotalSamples; pass otherwise. A fail before the last planned interval is an early abort.
  */
 import { alphaSpent, holm, spendingIncrements } from '../stats/multiple-testing.js';
 import {
@@ -21,6 +37,8 @@ import {
   p95RelativeDiff,
   quantile,
   rawLatencies,
+  tailTest,
+  mergeSorted,
   type LatencyData,
 } from './latency.js';
 import type {
@@ -43,8 +61,8 @@ export class JudgeInputError extends Error {
   override name = 'JudgeInputError';
 }
 
-/** The metrics sharing alpha equally: the latency comparison and the error-rate comparison. */
-const COMPARED_METRICS = 2;
+/** The comparisons sharing alpha equally: latency shift, latency tail (p95), error rate. */
+const COMPARED_METRICS = 3;
 
 interface Track {
   total: number;
@@ -114,24 +132,18 @@ function toTrack(t: TrackSamples): Track {
   return { total: t.total, errors: t.errors, latency };
 }
 
-function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
-  while (i < a.length) out[k++] = a[i++]!;
-  while (j < b.length) out[k++] = b[j++]!;
-  return out;
-}
-
 function pool(a: Track, b: Track): Track {
   let latency: LatencyData | null = a.latency ?? b.latency;
   if (a.latency && b.latency) {
     if (a.latency.kind === 'raw' && b.latency.kind === 'raw')
       latency = rawLatencies(mergeSorted(a.latency.sorted, b.latency.sorted));
-    else if (a.latency.kind === 'histogram' && b.latency.kind === 'histogram')
-      latency = histogramLatencies(addHistograms([a.latency.hist, b.latency.hist]));
+    else if (a.latency.kind === 'histogram' && b.latency.kind === 'histogram') {
+      try {
+        latency = histogramLatencies(addHistograms([a.latency.hist, b.latency.hist]));
+      } catch (err) {
+        throw new JudgeInputError((err as Error).message);
+      }
+    }
   }
   return { total: a.total + b.total, errors: a.errors + b.errors, latency };
 }
@@ -161,6 +173,10 @@ function errorTest(c: Track, b: Track, tolerance: number, alpha: number): TestRe
   return { statistic: r.difference, z: r.z, p_value: r.p_value, alpha, reject: r.p_value <= alpha, method: r.method };
 }
 
+function compareTail(c: Track, b: Track, s: JudgeSettings, alpha: number): TestResult | null {
+  return c.latency && b.latency ? tailTest(c.latency, b.latency, s.latencyTolerance, alpha) : null;
+}
+
 function compareLatency(c: Track, b: Track, s: JudgeSettings, alpha: number): TestResult | null {
   return c.latency && b.latency ? latencyTest(c.latency, b.latency, s.latencyTolerance, alpha) : null;
 }
@@ -188,7 +204,7 @@ function smallestP(tests: ReadonlyArray<TestResult | null>): TestResult {
     : { statistic: Number.NaN, z: Number.NaN, p_value: 1, alpha: 0, reject: false, method: 'none' };
 }
 
-/** Statistics of one interval on its own data; tests at the per-interval Bonferroni level alpha/(2K). */
+/** Statistics of one interval on its own data; tests at the per-interval Bonferroni level alpha/(3K). */
 export function judgeInterval(interval: IntervalSamples, settings: JudgeSettings): IntervalJudgement {
   validateJudgeSettings(settings);
   validateTrack(interval.baseline, `interval ${interval.index} baseline`);
@@ -203,12 +219,17 @@ function intervalJudgement(index: number, b: Track, c: Track, s: JudgeSettings):
     baseline: summary(b),
     canary: summary(c),
     latency: compareLatency(c, b, s, a),
+    latency_p95: compareTail(c, b, s, a),
     errors: errorTest(c, b, s.errorRateTolerance, a),
     insufficient: Math.min(b.total, c.total) < s.minSamplesPerInterval,
   };
 }
 
 // Plain-words number formats.
+/** Percentage points, for differences between two rates. */
+function pp(x: number): string {
+  return `${x >= 0 ? '+' : '-'}${Math.abs(x * 100).toFixed(2)} pp`;
+}
 function pct(x: number): string {
   return `${(x * 100).toFixed(x !== 0 && Math.abs(x) < 0.001 ? 3 : 2)}%`;
 }
@@ -244,11 +265,13 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
   // Mutated inside callbacks; an object keeps TypeScript's narrowing honest.
   const st: {
     latencyFailAt: number | null;
+    tailFailAt: number | null;
     errorFailAt: number | null;
     hardReason: string | null;
     hardAt: number | null;
   } = {
     latencyFailAt: null,
+    tailFailAt: null,
     errorFailAt: null,
     hardReason: null,
     hardAt: null,
@@ -266,6 +289,8 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
     if (s.multipleTesting === 'alpha-spending') {
       const level = increments[k]!;
       const lat = compareLatency(cumC, cumB, s, level);
+      const tail = compareTail(cumC, cumB, s, level);
+      if (tail?.reject && st.tailFailAt === null) st.tailFailAt = k;
       const err = errorTest(cumC, cumB, s.errorRateTolerance, level);
       if (lat?.reject && st.latencyFailAt === null) st.latencyFailAt = k;
       if (err.reject && st.errorFailAt === null) st.errorFailAt = k;
@@ -273,25 +298,30 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
         index: k,
         fraction: (k + 1) / K,
         latency: lat,
+        latency_p95: tail,
         errors: err,
-        hard_failure: Boolean(lat?.reject || err.reject || budget),
+        hard_failure: Boolean(lat?.reject || tail?.reject || err.reject || budget),
       });
     }
   });
 
   if (s.multipleTesting === 'holm') {
-    // Family: every planned interval x both metrics; intervals not yet judged count as p = 1, which
-    // keeps an early rejection valid whatever the later p-values turn out to be.
+    // Family: every planned interval x every comparison; intervals not yet judged count as p = 1,
+    // which keeps an early rejection valid whatever the later p-values turn out to be.
     const ps: number[] = [];
     for (let k = 0; k < K; k++) {
-      ps.push(perInterval[k]?.latency?.p_value ?? 1, perInterval[k]?.errors.p_value ?? 1);
+      const iv = perInterval[k];
+      ps.push(iv?.latency?.p_value ?? 1, iv?.latency_p95?.p_value ?? 1, iv?.errors.p_value ?? 1);
     }
     const { reject } = holm(ps, s.alpha);
     perInterval.forEach((iv, k) => {
-      if (iv.latency) iv.latency.reject = reject[2 * k]!;
-      iv.errors.reject = reject[2 * k + 1]!;
-      if (reject[2 * k] && st.latencyFailAt === null) st.latencyFailAt = k;
-      if (reject[2 * k + 1] && st.errorFailAt === null) st.errorFailAt = k;
+      const [lat, tail, err] = [reject[3 * k]!, reject[3 * k + 1]!, reject[3 * k + 2]!];
+      if (iv.latency) iv.latency.reject = lat;
+      if (iv.latency_p95) iv.latency_p95.reject = tail;
+      iv.errors.reject = err;
+      if (lat && st.latencyFailAt === null) st.latencyFailAt = k;
+      if (tail && st.tailFailAt === null) st.tailFailAt = k;
+      if (err && st.errorFailAt === null) st.errorFailAt = k;
     });
   }
 
@@ -313,8 +343,14 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
         ? smallestP(perInterval.map((iv) => iv.latency))
         : latencyTest(c.latency, b.latency, s.latencyTolerance, finalAlpha);
     test.reject = st.latencyFailAt !== null;
+    const p95Test =
+      s.multipleTesting === 'holm'
+        ? smallestP(perInterval.map((iv) => iv.latency_p95))
+        : tailTest(c.latency, b.latency, s.latencyTolerance, finalAlpha);
+    p95Test.reject = st.tailFailAt !== null;
     latency = {
       test,
+      p95_test: p95Test,
       median_ratio: medianRatio(c.latency, b.latency, s.ciLevel),
       p95_relative_diff: p95RelativeDiff(c.latency, b.latency, s.ciLevel, s.bootstrapResamples, seed),
       mde_relative:
@@ -376,6 +412,11 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
       status: 'inconclusive',
       reason: 'latency: no latency data on one or both tracks',
     });
+    metrics.push({
+      metric: 'latency_p95',
+      status: 'inconclusive',
+      reason: 'latency p95: no latency data on one or both tracks',
+    });
   } else {
     const mr = latency.median_ratio;
     const est = `canary/baseline latency ratio ${ratio(mr.estimate)} (${(mr.level * 100).toFixed(0)}% CI ${ratio(mr.ci[0])}-${ratio(mr.ci[1])})`;
@@ -400,6 +441,22 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
         reason: `latency: no slowdown beyond the ${tol}: ${est}${p95Text}; Mann-Whitney p = ${pval(latency.test.p_value)}; ${mde}`,
       });
     }
+    const p95Est = `canary p95 ${ms(c.latency ? quantile(c.latency, 0.95) : null)} vs baseline ${ms(b.latency ? quantile(b.latency, 0.95) : null)}, ${p95.estimate === null ? 'n/a' : `${p95.estimate >= 0 ? '+' : ''}${pct(p95.estimate)}`} (${(p95.level * 100).toFixed(0)}% CI ${p95.ci[0] === null ? 'n/a' : pct(p95.ci[0])} to ${p95.ci[1] === null ? 'n/a' : pct(p95.ci[1])})`;
+    if (st.tailFailAt !== null) {
+      const t =
+        s.multipleTesting === 'holm' ? perInterval[st.tailFailAt]!.latency_p95! : looks[st.tailFailAt]!.latency_p95!;
+      metrics.push({
+        metric: 'latency_p95',
+        status: 'fail',
+        reason: `latency p95: the canary's slow tail is heavier than the baseline's beyond the ${tol}${when(st.tailFailAt)}: ${p95Est}; ${t.statistic.toFixed(0)} canary requests above the pooled p95 threshold, p = ${pval(t.p_value)} <= ${pval(t.alpha)}`,
+      });
+    } else {
+      metrics.push({
+        metric: 'latency_p95',
+        status: 'pass',
+        reason: `latency p95: no heavier slow tail beyond the ${tol}: ${p95Est}; p = ${pval(latency.p95_test.p_value)}`,
+      });
+    }
   }
   {
     const d = errors.difference;
@@ -407,8 +464,8 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
     const diff =
       d.estimate === null
         ? ''
-        : `, difference ${d.estimate >= 0 ? '+' : ''}${pct(d.estimate)} (${(d.level * 100).toFixed(0)}% CI ${pct(d.ci[0] ?? 0)} to ${pct(d.ci[1] ?? 0)})`;
-    const tolE = `${pct(s.errorRateTolerance)} tolerance`;
+        : `, difference ${pp(d.estimate)} (${(d.level * 100).toFixed(0)}% CI ${pp(d.ci[0] ?? 0)} to ${pp(d.ci[1] ?? 0)})`;
+    const tolE = `${pp(s.errorRateTolerance).slice(1)} tolerance`;
     if (b.total === 0 || c.total === 0)
       metrics.push({
         metric: 'error_rate',
@@ -426,7 +483,7 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
       const mde =
         errors.mde_absolute === null
           ? ''
-          : `; smallest detectable increase +${pct(errors.mde_absolute + s.errorRateTolerance)}`;
+          : `; smallest detectable increase ${pp(errors.mde_absolute + s.errorRateTolerance)}`;
       metrics.push({
         metric: 'error_rate',
         status: 'pass',
@@ -506,8 +563,9 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
       : 'pass';
   // Hard failures (significant degradation, or budget broken beyond doubt) before the last planned interval stop the canary.
   const firstHard =
-    [st.latencyFailAt, st.errorFailAt, st.hardAt].filter((x): x is number => x !== null).sort((x, y) => x - y)[0] ??
-    null;
+    [st.latencyFailAt, st.tailFailAt, st.errorFailAt, st.hardAt]
+      .filter((x): x is number => x !== null)
+      .sort((x, y) => x - y)[0] ?? null;
   const aborted = firstHard !== null && firstHard < K - 1;
   const abortReason = aborted ? (metrics.find((m) => m.status === 'fail')?.reason ?? null) : null;
 

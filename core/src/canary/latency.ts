@@ -5,6 +5,7 @@
 import { createRng, type Rng } from '../stats/rng.js';
 import { percentileSorted } from '../stats/percentile.js';
 import { normalQuantile } from '../stats/normal.js';
+import { farringtonManning, fisherExactGreater } from '../stats/proportions.js';
 import {
   mannWhitneyGreater,
   solveFactor,
@@ -81,7 +82,9 @@ export function latencyTest(c: LatencyData, b: LatencyData, tolerance: number, a
  * bisection on the U statistic, so O(n log(1/precision)) instead of O(n^2) pairs.
  */
 export function medianRatio(c: LatencyData, b: LatencyData, level: number): Estimate {
-  if (c.n <= 0 || b.n <= 0) return { estimate: null, ci: [null, null], level };
+  // A ratio needs positive medians (all-zero latencies, e.g. from a coarse timer, have none).
+  if (c.n <= 0 || b.n <= 0 || !(quantile(c, 0.5) > 0 && quantile(b, 0.5) > 0))
+    return { estimate: null, ci: [null, null], level };
   const [lo, hi] = factorBracket(c, b);
   const uOf = (f: number) => uOnly(c, b, f);
   const mean = (c.n * b.n) / 2;
@@ -174,4 +177,81 @@ export function p95LowerBound(d: LatencyData, confidence: number): number {
   if (d.n <= 0) return Number.NaN;
   const q = 0.95 - normalQuantile(confidence) * Math.sqrt((0.95 * 0.05) / d.n);
   return quantile(d, Math.max(0, q));
+}
+
+export function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+/** How many values of `d`, multiplied by `factor`, lie above `threshold` (fractional for histogram bins). */
+function countAbove(d: LatencyData, threshold: number, factor: number): number {
+  if (d.kind === 'raw') {
+    let lo = 0;
+    let hi = d.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (d.sorted[mid]! * factor > threshold) hi = mid;
+      else lo = mid + 1;
+    }
+    return d.n - lo;
+  }
+  let above = 0;
+  for (const bin of d.bins) {
+    const lo = bin.lo * factor;
+    const hi = bin.hi * factor;
+    if (lo >= threshold && !(lo === hi && lo === threshold)) above += bin.w;
+    else if (hi > threshold && hi > lo) above += (bin.w * (hi - threshold)) / (hi - lo);
+  }
+  return above;
+}
+
+/** The q-quantile of canary and factor * baseline pooled. */
+function pooledQuantile(c: LatencyData, b: LatencyData, factor: number, q: number): number {
+  if (c.kind === 'raw' && b.kind === 'raw') {
+    return percentileSorted(
+      mergeSorted(
+        c.sorted,
+        b.sorted.map((x) => x * factor),
+      ),
+      q,
+    );
+  }
+  const target = (1 - q) * (c.n + b.n);
+  let lo = 0;
+  let hi = 1;
+  while (countAbove(c, hi, 1) + countAbove(b, hi, factor) > target && hi < 1e12) hi *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (countAbove(c, mid, 1) + countAbove(b, mid, factor) > target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Tail test for the p95 with the tolerance: scale the baseline by (1 + tolerance), take the 95th
+ * percentile of both samples pooled as a threshold, and test whether the canary lies above it
+ * more often than the scaled baseline (one-sided; a quantile version of Mood's median test: given
+ * the pooled threshold, the canary's count above it is hypergeometric when the distributions
+ * agree). Catches slow tails that a rank test of the whole distribution dilutes, e.g. one request
+ * in ten turning very slow. Fisher's exact test on small raw counts, the pooled z-test otherwise.
+ */
+export function tailTest(c: LatencyData, b: LatencyData, tolerance: number, alpha: number, q = 0.95): TestResult {
+  const f = 1 + tolerance;
+  const threshold = pooledQuantile(c, b, f, q);
+  const xc = countAbove(c, threshold, 1);
+  const xb = countAbove(b, threshold, f);
+  if (c.kind === 'raw' && xc + xb < 20) {
+    const p = fisherExactGreater(xc, c.n, xb, b.n);
+    return { statistic: xc, z: Number.NaN, p_value: p, alpha, reject: p <= alpha, method: 'p95-exceedance-fisher' };
+  }
+  const r = farringtonManning(xc, c.n, xb, b.n, 0);
+  return { statistic: xc, z: r.z, p_value: r.p_value, alpha, reject: r.p_value <= alpha, method: 'p95-exceedance' };
 }

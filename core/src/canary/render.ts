@@ -11,6 +11,10 @@ const num = (x: number | null | undefined, digits = 1) =>
   x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits);
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${(x * 100).toFixed(2)}%`;
+const signedPp = (x: number | null | undefined) =>
+  x === null || x === undefined || !Number.isFinite(x)
+    ? 'n/a'
+    : `${x >= 0 ? '+' : '-'}${Math.abs(x * 100).toFixed(2)} pp`;
 const signedPct = (x: number | null | undefined) =>
   x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
 const pv = (p: number | null | undefined) =>
@@ -58,8 +62,10 @@ export function renderCanaryMarkdown(report: CanaryReport): string {
   out.push(
     `Outcome: **${action}**${report.outcome.detail ? ` (${cell(report.outcome.detail)})` : ''}. Source: ${report.source}; ${j.judged_intervals} of ${j.planned_intervals} intervals judged; seed ${report.seed}.`,
   );
-  if (j.early_abort.aborted)
-    out.push(`\n**Aborted early** after interval ${(j.early_abort.at_interval ?? 0) + 1}: hard failure.`);
+  if (j.early_abort.aborted) {
+    const at = (j.early_abort.at_interval ?? 0) + 1;
+    out.push(`\n**Hard failure at interval ${at} of ${j.planned_intervals}**: the run stops there (early abort).`);
+  }
   out.push('');
   out.push('| metric | status | why |');
   out.push('| --- | --- | --- |');
@@ -69,13 +75,13 @@ export function renderCanaryMarkdown(report: CanaryReport): string {
   out.push('| --- | ---: | ---: | --- |');
   out.push(`| requests | ${j.baseline.n} | ${j.canary.n} | |`);
   out.push(
-    `| error rate | ${pct(j.baseline.error_rate)} | ${pct(j.canary.error_rate)} | ${ci(j.errors.difference, signedPct)}; p = ${pv(j.errors.test.p_value)} |`,
+    `| error rate | ${pct(j.baseline.error_rate)} | ${pct(j.canary.error_rate)} | ${ci(j.errors.difference, signedPp)}; p = ${pv(j.errors.test.p_value)} |`,
   );
   out.push(
     `| p50 (ms) | ${num(j.baseline.p50_ms)} | ${num(j.canary.p50_ms)} | ${j.latency ? `ratio ${ci(j.latency.median_ratio, (x) => num(x, 3))}` : ''} |`,
   );
   out.push(
-    `| p95 (ms) | ${num(j.baseline.p95_ms)} | ${num(j.canary.p95_ms)} | ${j.latency ? ci(j.latency.p95_relative_diff, signedPct) : ''} |`,
+    `| p95 (ms) | ${num(j.baseline.p95_ms)} | ${num(j.canary.p95_ms)} | ${j.latency ? `${ci(j.latency.p95_relative_diff, signedPct)}; tail test p = ${pv(j.latency.p95_test.p_value)}` : ''} |`,
   );
   out.push(`| p99 (ms) | ${num(j.baseline.p99_ms)} | ${num(j.canary.p99_ms)} | |`);
   if (j.latency) {
@@ -85,10 +91,12 @@ export function renderCanaryMarkdown(report: CanaryReport): string {
     );
   }
   if (j.errors.mde_absolute !== null)
-    out.push(`| smallest detectable error-rate increase | | | +${pct(j.errors.mde_absolute + s.errorRateTolerance)} |`);
+    out.push(
+      `| smallest detectable error-rate increase | | | ${signedPp(j.errors.mde_absolute + s.errorRateTolerance)} (power ${s.power}) |`,
+    );
   out.push('');
   out.push(
-    `Settings: alpha ${s.alpha} (${s.multipleTesting}), latency tolerance ${pct(s.latencyTolerance)}, error-rate tolerance ${pct(s.errorRateTolerance)}, budget p95 <= ${s.maxP95Ms} ms and error rate <= ${pct(s.maxErrorRate)}, at least ${s.minSamplesPerInterval} requests per interval and ${s.minTotalSamples} in total.`,
+    `Settings: alpha ${s.alpha} (${s.multipleTesting}), latency tolerance ${pct(s.latencyTolerance)}, error-rate tolerance ${signedPp(s.errorRateTolerance).slice(1)}, budget p95 <= ${s.maxP95Ms} ms and error rate <= ${pct(s.maxErrorRate)}, at least ${s.minSamplesPerInterval} requests per interval and ${s.minTotalSamples} in total.`,
   );
   if (j.intervals.length > 0) {
     out.push('');

@@ -74,7 +74,7 @@ export interface IntervalSamples {
 }
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
-export type MetricName = 'latency' | 'error_rate' | 'latency_budget' | 'error_budget' | 'samples';
+export type MetricName = 'latency' | 'latency_p95' | 'error_rate' | 'latency_budget' | 'error_budget' | 'samples';
 
 export interface TrackSummary {
   n: number;
@@ -110,6 +110,8 @@ export interface LatencyAnalysis {
   median_ratio: Estimate;
   /** canary p95 / baseline p95 - 1, with a seeded bootstrap CI. */
   p95_relative_diff: Estimate;
+  /** Tail test: canary above the pooled p95 of canary and baseline*(1+tolerance) more often than the baseline. */
+  p95_test: TestResult;
   /** Smallest relative slowdown (e.g. 0.14 = +14 %) detectable with `power` at `test.alpha`. */
   mde_relative: number | null;
 }
@@ -128,8 +130,12 @@ export interface IntervalJudgement {
   index: number;
   baseline: TrackSummary;
   canary: TrackSummary;
-  /** Per-interval tests (used for the decision in Holm mode; informational otherwise). */
+  /**
+   * This interval's own tests at the Bonferroni level alpha / (3 * intervals). They decide in Holm
+   * mode (`reject` then is Holm's decision); under alpha-spending they are informational only.
+   */
   latency: TestResult | null;
+  latency_p95: TestResult | null;
   errors: TestResult;
   /** Fewer than minSamplesPerInterval on a track. */
   insufficient: boolean;
@@ -141,6 +147,7 @@ export interface LookJudgement {
   /** Information fraction (index+1)/intervals. */
   fraction: number;
   latency: TestResult | null;
+  latency_p95: TestResult | null;
   errors: TestResult;
   /** A hard failure at this look (boundary crossed or budget clearly broken). */
   hard_failure: boolean;

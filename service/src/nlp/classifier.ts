@@ -33,7 +33,9 @@ const PATTERNS: Pattern[] = INTENTS.flatMap((intent) =>
     intent,
     weight,
     lang,
-    parts: phrase.split(' ').map((w) => (w.endsWith('*') ? { word: w.slice(0, -1), prefix: true } : { word: w, prefix: false })),
+    parts: phrase
+      .split(' ')
+      .map((w) => (w.endsWith('*') ? { word: w.slice(0, -1), prefix: true } : { word: w, prefix: false })),
   })),
 );
 
@@ -112,5 +114,11 @@ export function classify(text: string, opts: ClassifyOptions = {}): Classificati
   const second = ranked[1]?.score ?? 0;
   const confidence = top === 0 ? 0 : (1 - Math.exp(-top / 1.5)) * (top / (top + second));
   const language = langScore.es > langScore.en ? 'es' : langScore.en > langScore.es ? 'en' : null;
-  return { intent: ranked[0]?.intent ?? null, confidence: Math.round(confidence * 1000) / 1000, ranked, language, tokens };
+  return {
+    intent: ranked[0]?.intent ?? null,
+    confidence: Math.round(confidence * 1000) / 1000,
+    ranked,
+    language,
+    tokens,
+  };
 }

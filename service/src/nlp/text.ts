@@ -4,11 +4,7 @@ const APOSTROPHE = /['’`´]/g;
 const NON_WORD = /[^a-z0-9]+/g;
 
 export function fold(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(COMBINING, '')
-    .replace(APOSTROPHE, '');
+  return text.toLowerCase().normalize('NFD').replace(COMBINING, '').replace(APOSTROPHE, '');
 }
 
 export function tokenize(text: string): string[] {

@@ -1,5 +1,12 @@
 /** Validation and pure transformations of a `TenantsDocument` shared by both stores. */
-import { DEFAULT_TENANT_ID, TenantDataError, type Hotel, type Mutation, type Tenant, type TenantsDocument } from './types.js';
+import {
+  DEFAULT_TENANT_ID,
+  TenantDataError,
+  type Hotel,
+  type Mutation,
+  type Tenant,
+  type TenantsDocument,
+} from './types.js';
 
 const ID_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -35,12 +42,18 @@ function hotelOf(v: unknown, where: string): Hotel {
   for (const k of ['name', 'city', 'currency', 'check_in', 'check_out', 'phone']) {
     if (typeof v[k] !== 'string') throw new TenantDataError(`${where}: hotel.${k} must be a string`);
   }
-  if (v.language !== 'es' && v.language !== 'en') throw new TenantDataError(`${where}: hotel.language must be "es" or "en"`);
+  if (v.language !== 'es' && v.language !== 'en')
+    throw new TenantDataError(`${where}: hotel.language must be "es" or "en"`);
   if (!Array.isArray(v.rooms) || !Array.isArray(v.amenities)) {
     throw new TenantDataError(`${where}: hotel.rooms and hotel.amenities must be arrays`);
   }
   for (const r of v.rooms as unknown[]) {
-    if (!isObj(r) || typeof r.name !== 'string' || typeof r.price_per_night !== 'number' || typeof r.capacity !== 'number') {
+    if (
+      !isObj(r) ||
+      typeof r.name !== 'string' ||
+      typeof r.price_per_night !== 'number' ||
+      typeof r.capacity !== 'number'
+    ) {
       throw new TenantDataError(`${where}: each room needs name, capacity and price_per_night`);
     }
   }
@@ -82,7 +95,8 @@ export function parseDocument(raw: unknown, source = 'tenants'): TenantsDocument
     }
     for (const p of tenant.phone_number_ids) {
       const other = phones.get(p);
-      if (other !== undefined) throw new TenantDataError(`${where}: phone_number_id "${p}" is already mapped to "${other}"`);
+      if (other !== undefined)
+        throw new TenantDataError(`${where}: phone_number_id "${p}" is already mapped to "${other}"`);
       phones.set(p, tenant.id);
     }
     return tenant;

@@ -68,7 +68,9 @@ export class FileTenantStore implements TenantStore {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      throw new TenantDataError(`cannot read tenants file ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new TenantDataError(
+        `cannot read tenants file ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
     let raw: unknown;
     try {

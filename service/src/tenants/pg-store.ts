@@ -32,8 +32,12 @@ export async function runMigrations(client: pg.ClientBase, schema: string, dir =
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('hotel-perf-migrations:' || $1))`, [schema]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query(`SET LOCAL search_path TO "${schema}"`);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set(
+      (await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    );
     for (const f of files) {
       if (done.has(f)) continue;
       await client.query(await readFile(join(dir, f), 'utf8'));
@@ -99,7 +103,11 @@ export class PgTenantStore implements TenantStore {
       await client.query('BEGIN');
       switch (m.kind) {
         case 'flag':
-          if (m.enabled === null) await client.query('DELETE FROM feature_flags WHERE flag = $1 AND tenant_id = $2', [m.flag, m.tenantId ?? '']);
+          if (m.enabled === null)
+            await client.query('DELETE FROM feature_flags WHERE flag = $1 AND tenant_id = $2', [
+              m.flag,
+              m.tenantId ?? '',
+            ]);
           else {
             await client.query(
               'INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, $2, $3) ON CONFLICT (flag, tenant_id) DO UPDATE SET enabled = EXCLUDED.enabled',
@@ -110,12 +118,20 @@ export class PgTenantStore implements TenantStore {
         case 'user':
           await client.query('DELETE FROM tenant_users WHERE user_key = $1', [normalizeUserId(m.userId)]);
           if (m.tenantId !== null) {
-            await client.query('INSERT INTO tenant_users (user_key, user_id, tenant_id) VALUES ($1, $2, $3)', [normalizeUserId(m.userId), m.userId, m.tenantId]);
+            await client.query('INSERT INTO tenant_users (user_key, user_id, tenant_id) VALUES ($1, $2, $3)', [
+              normalizeUserId(m.userId),
+              m.userId,
+              m.tenantId,
+            ]);
           }
           break;
         case 'phone':
           await client.query('DELETE FROM tenant_phone_numbers WHERE phone_number_id = $1', [m.phoneNumberId]);
-          if (m.tenantId !== null) await client.query('INSERT INTO tenant_phone_numbers (phone_number_id, tenant_id) VALUES ($1, $2)', [m.phoneNumberId, m.tenantId]);
+          if (m.tenantId !== null)
+            await client.query('INSERT INTO tenant_phone_numbers (phone_number_id, tenant_id) VALUES ($1, $2)', [
+              m.phoneNumberId,
+              m.tenantId,
+            ]);
           break;
       }
       await client.query('COMMIT');
@@ -145,13 +161,27 @@ export class PgTenantStore implements TenantStore {
     try {
       for (const t of doc.tenants) {
         await client.query('INSERT INTO tenants (id, hotel) VALUES ($1, $2)', [t.id, JSON.stringify(t.hotel)]);
-        for (const u of t.users) await client.query('INSERT INTO tenant_users (user_key, user_id, tenant_id) VALUES ($1, $2, $3)', [normalizeUserId(u), u, t.id]);
-        for (const p of t.phone_number_ids) await client.query('INSERT INTO tenant_phone_numbers (phone_number_id, tenant_id) VALUES ($1, $2)', [p, t.id]);
-        for (const [f, v] of Object.entries(t.flags)) await client.query('INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, $2, $3)', [f, t.id, v]);
+        for (const u of t.users)
+          await client.query('INSERT INTO tenant_users (user_key, user_id, tenant_id) VALUES ($1, $2, $3)', [
+            normalizeUserId(u),
+            u,
+            t.id,
+          ]);
+        for (const p of t.phone_number_ids)
+          await client.query('INSERT INTO tenant_phone_numbers (phone_number_id, tenant_id) VALUES ($1, $2)', [
+            p,
+            t.id,
+          ]);
+        for (const [f, v] of Object.entries(t.flags))
+          await client.query('INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, $2, $3)', [f, t.id, v]);
       }
-      for (const [f, v] of Object.entries(doc.flags)) await client.query("INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, '', $2)", [f, v]);
+      for (const [f, v] of Object.entries(doc.flags))
+        await client.query("INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, '', $2)", [f, v]);
       await client.query('COMMIT');
-      this.log.info({ event: 'seeded', file: this.o.seedFile, tenants: doc.tenants.length }, 'empty tenant database seeded from the config file');
+      this.log.info(
+        { event: 'seeded', file: this.o.seedFile, tenants: doc.tenants.length },
+        'empty tenant database seeded from the config file',
+      );
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -161,9 +191,15 @@ export class PgTenantStore implements TenantStore {
   private async read(): Promise<TenantsDocument> {
     const [tenants, users, phones, flags] = await Promise.all([
       this.pool.query<{ id: string; hotel: Hotel }>('SELECT id, hotel FROM tenants ORDER BY id'),
-      this.pool.query<{ user_id: string; tenant_id: string }>('SELECT user_id, tenant_id FROM tenant_users ORDER BY user_id'),
-      this.pool.query<{ phone_number_id: string; tenant_id: string }>('SELECT phone_number_id, tenant_id FROM tenant_phone_numbers ORDER BY phone_number_id'),
-      this.pool.query<{ flag: string; tenant_id: string; enabled: boolean }>('SELECT flag, tenant_id, enabled FROM feature_flags ORDER BY flag'),
+      this.pool.query<{ user_id: string; tenant_id: string }>(
+        'SELECT user_id, tenant_id FROM tenant_users ORDER BY user_id',
+      ),
+      this.pool.query<{ phone_number_id: string; tenant_id: string }>(
+        'SELECT phone_number_id, tenant_id FROM tenant_phone_numbers ORDER BY phone_number_id',
+      ),
+      this.pool.query<{ flag: string; tenant_id: string; enabled: boolean }>(
+        'SELECT flag, tenant_id, enabled FROM feature_flags ORDER BY flag',
+      ),
     ]);
     const doc = {
       version: 1,
@@ -184,9 +220,13 @@ export class PgTenantStore implements TenantStore {
       const next = await this.read();
       if (JSON.stringify(next) === JSON.stringify(this.doc)) return;
       this.set(next);
-      this.log.info({ event: 'tenants_reloaded', why, tenants: next.tenants.length }, 'tenant data reloaded from PostgreSQL');
+      this.log.info(
+        { event: 'tenants_reloaded', why, tenants: next.tenants.length },
+        'tenant data reloaded from PostgreSQL',
+      );
     } catch (err) {
-      if (!this.closed) this.log.error({ err: (err as Error).message, why }, 'tenant reload failed, keeping the last good data');
+      if (!this.closed)
+        this.log.error({ err: (err as Error).message, why }, 'tenant reload failed, keeping the last good data');
     }
   }
 

@@ -8,10 +8,13 @@ export interface InboundMessage {
 }
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined);
+const obj = (v: unknown): Obj | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-export function parseWebhook(payload: unknown): { ok: true; messages: InboundMessage[]; skipped: number } | { ok: false; error: string } {
+export function parseWebhook(
+  payload: unknown,
+): { ok: true; messages: InboundMessage[]; skipped: number } | { ok: false; error: string } {
   const p = obj(payload);
   if (!p || p.object !== 'whatsapp_business_account' || !Array.isArray(p.entry)) {
     return { ok: false, error: 'expected {"object":"whatsapp_business_account","entry":[...]}' };

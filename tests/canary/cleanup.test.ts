@@ -1,0 +1,222 @@
+/**
+ * Clean-up always: SIGTERM to the CLI mid-run, a main step killed outright (the post step cleans
+ * up from the saved state), and the command deployer driving the user's own shell scripts
+ * (deploy, promote, rollback, cleanup) as real processes.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import {
+  actionDist,
+  actionEnv,
+  alive,
+  cliBuild,
+  freePort,
+  listening,
+  parseCommandFile,
+  postDist,
+  repoRoot,
+  runNode,
+  runnerFiles,
+  type Finished,
+} from './helpers.js';
+
+let work: string;
+let baseline: ServiceHandle;
+const stray: number[] = [];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'canary-cleanup-'));
+  baseline = await startService({ env: { SERVICE_TRACK: 'stable' } });
+});
+
+afterAll(async () => {
+  // Whatever a failing assertion left behind must not outlive the test run.
+  for (const pid of stray) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await baseline?.stop(3000);
+  rmSync(work, { recursive: true, force: true });
+});
+
+function expectExit(r: Finished, code: number | null, signal: NodeJS.Signals | null = null): void {
+  if (r.code !== code || r.signal !== signal) {
+    throw new Error(
+      `exit ${r.code}/${r.signal}, expected ${code}/${signal}; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
+    );
+  }
+}
+
+/** Resolves when `re` matches the child's stdout so far. */
+function waitFor(child: import('node:child_process').ChildProcess, re: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in:\n${buf}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer | string) => {
+      buf += d.toString();
+      const m = re.exec(buf);
+      if (m) {
+        clearTimeout(t);
+        resolve(m);
+      }
+    });
+  });
+}
+
+const pidsIn = (text: string): number[] =>
+  [...text.matchAll(/started locally at \S+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+
+test('SIGTERM to the CLI mid-run rolls back, stops both local processes and exits 143 without a report', async () => {
+  const cwd = join(work, 'sigterm');
+  mkdirSync(cwd);
+  const { child, done } = runNode(
+    cliBuild,
+    ['staging', 'abc1234', '--intervals', '10', '--interval-seconds', '3', '--rate', '20'],
+    { PATH: process.env.PATH, HOME: process.env.HOME },
+    cwd,
+  );
+  await waitFor(child, /interval 1\/10/);
+  child.kill('SIGTERM');
+  const r = await done;
+  const pids = pidsIn(r.stdout);
+  stray.push(...pids);
+  expectExit(r, 143);
+  expect(r.stderr).toContain('received SIGTERM: stopping the canary run, rolling back and cleaning up');
+  expect(pids).toHaveLength(2); // baseline and canary, both started by the run
+  for (const pid of pids) expect(alive(pid)).toBe(false);
+  expect(existsSync(join(cwd, 'reports'))).toBe(false);
+});
+
+test('a main step killed outright leaves its processes to the post step, which stops them from the saved state', async () => {
+  const workspace = join(work, 'killed');
+  mkdirSync(workspace);
+  const files = runnerFiles();
+  try {
+    const env = actionEnv(
+      { environment: 'staging', sha: 'def5678', intervals: '10', 'interval-seconds': '3', rate: '20' },
+      files,
+      workspace,
+    );
+    const { child, done } = runNode(actionDist, [], env, workspace);
+    await waitFor(child, /interval 1\/10/);
+    child.kill('SIGKILL'); // no handler runs: the runner's hard kill
+    const r = await done;
+    const pids = pidsIn(r.stdout);
+    stray.push(...pids);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(alive(pid)).toBe(true); // orphaned until the post step runs
+
+    // The runner hands the saved state to the post step as STATE_<name>.
+    const state = parseCommandFile(readFileSync(files.state, 'utf8'));
+    expect(JSON.parse(state.cleanup!)).toMatchObject({
+      kind: 'local',
+      finished: false,
+      pids: expect.arrayContaining(pids),
+    });
+    const post = await runNode(postDist, [], { PATH: process.env.PATH, STATE_cleanup: state.cleanup! }, workspace).done;
+    expectExit(post, 0);
+    expect(post.stdout).toContain('the main step did not finish; cleaning up what it left');
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+
+    // After a main step that finished its own clean-up, the post step has nothing to do.
+    const finished = await runNode(
+      postDist,
+      [],
+      { PATH: process.env.PATH, STATE_cleanup: JSON.stringify({ ...JSON.parse(state.cleanup!), finished: true }) },
+      workspace,
+    ).done;
+    expect(finished.stdout).toContain('the main step cleaned up already');
+  } finally {
+    files.cleanup();
+  }
+});
+
+/** The user's own deploy scripts: start the service on $CANARY_PORT, log every call with its env. */
+function commandScripts(dir: string, deployExit = 0): Record<string, string> {
+  const log = join(dir, 'calls.log');
+  const script = (name: string, body: string): string => {
+    const p = join(dir, `${name}.sh`);
+    writeFileSync(
+      p,
+      `#!/bin/sh\nset -e\necho "${name} sha=$CANARY_SHA env=$CANARY_ENVIRONMENT port=$CANARY_PORT baseline=$BASELINE_URL url=$CANARY_URL" >> ${log}\n${body}\n`,
+    );
+    chmodSync(p, 0o755);
+    return p;
+  };
+  return {
+    log,
+    deploy: script(
+      'deploy',
+      deployExit === 0
+        ? `PORT=$CANARY_PORT SERVICE_TRACK=$CANARY_TRACK nohup node ${join(repoRoot, 'build/service/src/main.js')} >${dir}/canary.out 2>&1 &\necho $! > ${dir}/canary.pid\necho "CANARY_URL=http://127.0.0.1:$CANARY_PORT"`
+        : `echo "error: the cluster refused the deployment" >&2\nexit ${deployExit}`,
+    ),
+    promote: script('promote', 'true'),
+    rollback: script('rollback', 'true'),
+    // Waits for the process to end, as `kubectl rollout status` / `kubectl wait --for=delete` would.
+    cleanup: script(
+      'cleanup',
+      `[ -f ${dir}/canary.pid ] || exit 0\npid=$(cat ${dir}/canary.pid)\nkill $pid 2>/dev/null || true\nwhile kill -0 $pid 2>/dev/null; do sleep 0.1; done`,
+    ),
+  };
+}
+
+async function runCommandDeployer(
+  name: string,
+  deployExit: number,
+): Promise<{ r: Finished; calls: string[]; outputs: Record<string, string>; dir: string; port: number }> {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  const s = commandScripts(dir, deployExit);
+  const port = await freePort();
+  const files = runnerFiles();
+  try {
+    const env = actionEnv(
+      {
+        environment: 'production',
+        sha: 'feedbee1',
+        deployer: 'command',
+        'baseline-url': baseline.url,
+        'canary-port': String(port),
+        'deploy-command': s.deploy!,
+        'promote-command': s.promote!,
+        'rollback-command': s.rollback!,
+        'cleanup-command': s.cleanup!,
+        intervals: '2',
+        'interval-seconds': '2',
+        rate: '60',
+        'readiness-timeout-seconds': '10',
+      },
+      files,
+      dir,
+    );
+    const r = await runNode(actionDist, [], env, dir).done;
+    const calls = existsSync(s.log!) ? readFileSync(s.log!, 'utf8').trim().split('\n') : [];
+    return { r, calls, outputs: files.outputs(), dir, port };
+  } finally {
+    files.cleanup();
+  }
+}
+
+test('command deployer: deploy, judge, promote, cleanup, each given the sha, environment, port and URLs', async () => {
+  const { r, calls, outputs, dir, port } = await runCommandDeployer('command-pass', 0);
+  const pid = Number(readFileSync(join(dir, 'canary.pid'), 'utf8'));
+  stray.push(pid);
+  expectExit(r, 0);
+  expect(outputs.verdict).toBe('pass');
+  const url = `http://127.0.0.1:${port}`;
+  expect(calls).toEqual([
+    `deploy sha=feedbee1 env=production port=${port} baseline=${baseline.url} url=`,
+    `promote sha=feedbee1 env=production port=${port} baseline=${baseline.url} url=${url}`,
+    `cleanup sha=feedbee1 env=production port=${port} baseline=${baseline.url} url=${url}`,
+  ]);
+  expect(alive(pid)).toBe(false);
+  expect(await listening(port)).toBe(false);
+});
+
+test('command deployer: a failing deploy is a fail with its error line, rolled back and cleaned up', async () => {
+  const { r, calls, outputs } = await runCommandDeployer('command-deploy-fails', 3);
+  expectExit(r, 1);
+  expect(outputs.verdict).toBe('fail');
+  expect(r.stdout).toContain('deploy failed: deploy command exited with 3: error: the cluster refused the deployment');
+  expect(calls.map((c) => c.split(' ')[0])).toEqual(['deploy', 'rollback', 'cleanup']);
+});
