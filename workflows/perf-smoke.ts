@@ -25,6 +25,26 @@ function smokeJob(event: 'pull_request' | 'push'): Job {
       ...setupNode(),
       { name: 'Build', run: 'npm run build' },
       {
+        // The tag this commit would be released as, announced in the PR comment; the same parser as
+        // release-tag, so a malformed release.json fails here, before merge.
+        name: 'Read the declared release tag',
+        id: 'release',
+        run: [
+          "node --input-type=module -e '",
+          'import { appendFileSync, existsSync, readFileSync } from "node:fs";',
+          'import { declaredReleaseTag, RELEASE_FILE } from "./build/core/src/release/config.js";',
+          'try {',
+          '  const text = existsSync(RELEASE_FILE) ? readFileSync(RELEASE_FILE, "utf8") : undefined;',
+          '  appendFileSync(process.env.GITHUB_OUTPUT, `tag=${declaredReleaseTag(text)}\\n`);',
+          '} catch (err) {',
+          '  console.log(`::error file=${RELEASE_FILE}::${err.message}`);',
+          '  process.exit(1);',
+          '}',
+          "'",
+          '',
+        ].join('\n'),
+      },
+      {
         name: 'Start the service',
         env: { PORT: '3000', HOST: '127.0.0.1' },
         run: [
@@ -55,6 +75,7 @@ function smokeJob(event: 'pull_request' | 'push'): Job {
         with: {
           results: `${REPORT_DIR}/k6-summary-export.json`,
           budget: 'k6/budget.json',
+          'release-tag': '${{ steps.release.outputs.tag }}',
           'github-token': '${{ github.token }}',
         },
       },

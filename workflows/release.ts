@@ -4,12 +4,14 @@
  * branch; the guards below make sure the triggering run was a push to main of this repository
  * (never a fork's pull request), and nothing from the triggering run is executed: only its report
  * artifact is downloaded, as data.
+ *
+ * The tag is the one the released commit declares in release.json (the action reads it at that
+ * commit). Once a tag is released, later merges that did not bump release.json end green with a
+ * notice instead of a red run: `on-conflict: skip`; the tag is never moved.
  */
 import { checkout, SMOKE_ARTIFACT, type Workflow } from './common.js';
 import { PERF_SMOKE_NAME } from './perf-smoke.js';
 import { PINS } from './pins.js';
-
-export const RELEASE_TAG = 'v0.5.0-phase5-start';
 
 const run = 'github.event.workflow_run';
 
@@ -49,8 +51,9 @@ export const release: Workflow = {
           id: 'release',
           uses: './actions/release-tag',
           with: {
-            tag: RELEASE_TAG,
             sha: `\${{ ${run}.head_sha }}`,
+            'release-file': 'release.json',
+            'on-conflict': 'skip',
             'smoke-report': 'reports/performance/smoke-summary.json',
             'github-token': '${{ github.token }}',
           },

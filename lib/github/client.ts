@@ -12,10 +12,21 @@ export class GitHubError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** A transient failure (429, 5xx, rate limit, no response): the same call may succeed later. */
+    readonly retryable = false,
+    /** How long GitHub asked to wait (`retry-after` / rate-limit reset), when it said. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
 }
+
+/**
+ * Per-request option (`request: NO_AUTO_RETRY`) for calls that are not idempotent, such as
+ * creating a comment: GitHub may have done the work before answering 5xx, so the caller must look
+ * before trying again instead of letting the client repeat the call blindly.
+ */
+export const NO_AUTO_RETRY = { hotelPerfRetries: 0 } as const;
 
 export interface Logger {
   warning(message: string): void;
@@ -37,10 +48,19 @@ export interface GitHubClientOptions {
   log?: Logger;
 }
 
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  retries: number;
+  /** Wait before retry number `attempt` (0-based) after `err`. */
+  delayMs(attempt: number, err: unknown): number;
+}
+
 export interface GitHubClient {
   octokit: Octokit;
   owner: string;
   repo: string;
+  /** The client's backoff, for callers that retry a NO_AUTO_RETRY call themselves. */
+  retry: RetryPolicy;
 }
 
 interface ErrorLike {
@@ -58,6 +78,7 @@ function statusOf(err: unknown): number {
 
 /** A 403 with an exhausted primary rate limit is a rate limit, not a permission problem. */
 function isRetryable(err: unknown): boolean {
+  if (err instanceof GitHubError) return err.retryable;
   const status = statusOf(err);
   if (status === 0 || status === 429 || status >= 500) return true;
   const headers = (err as ErrorLike).response?.headers ?? {};
@@ -66,6 +87,7 @@ function isRetryable(err: unknown): boolean {
 
 /** Seconds from `retry-after`, or until `x-ratelimit-reset` (epoch seconds); undefined when neither is set. */
 function serverDelayMs(err: unknown): number | undefined {
+  if (err instanceof GitHubError) return err.retryAfterMs;
   const headers = (err as ErrorLike).response?.headers ?? {};
   const after = Number(headers['retry-after']);
   if (headers['retry-after'] !== undefined && Number.isFinite(after)) return Math.max(0, after * 1000);
@@ -85,6 +107,8 @@ function toGitHubError(err: unknown, method: string, url: string): GitHubError {
   return new GitHubError(
     status,
     `GitHub API ${method} ${url} ${status ? `answered ${status}` : 'failed'}: ${detail.split('\n')[0]}`,
+    isRetryable(err),
+    serverDelayMs(err),
   );
 }
 
@@ -100,23 +124,29 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
   const envBase = Number(process.env.HOTEL_PERF_GITHUB_RETRY_BASE_MS);
   const baseMs = opts.retryBaseMs ?? (Number.isFinite(envBase) && envBase >= 0 ? envBase : 1000);
   const maxDelay = opts.maxRetryDelayMs ?? 30_000;
+  const retry: RetryPolicy = {
+    retries,
+    delayMs: (attempt, err) => Math.min(maxDelay, serverDelayMs(err) ?? baseMs * 2 ** attempt),
+  };
   const octokit = new GitHub(getOctokitOptions(opts.token, { baseUrl: opts.baseUrl ?? 'https://api.github.com' }));
   octokit.hook.wrap('request', async (request, options) => {
     const what = `${options.method} ${String(options.url)}`;
+    const own = (options.request as { hotelPerfRetries?: unknown } | undefined)?.hotelPerfRetries;
+    const allowed = typeof own === 'number' ? own : retries;
     for (let attempt = 0; ; attempt++) {
       try {
         return await request(options);
       } catch (err) {
-        if (attempt >= retries || !isRetryable(err)) throw toGitHubError(err, options.method, String(options.url));
-        const wait = Math.min(maxDelay, serverDelayMs(err) ?? baseMs * 2 ** attempt);
+        if (attempt >= allowed || !isRetryable(err)) throw toGitHubError(err, options.method, String(options.url));
+        const wait = retry.delayMs(attempt, err);
         opts.log?.debug?.(
-          `GitHub API ${what} answered ${statusOf(err) || 'no response'}; retry ${attempt + 1}/${retries} in ${Math.round(wait)} ms`,
+          `GitHub API ${what} answered ${statusOf(err) || 'no response'}; retry ${attempt + 1}/${allowed} in ${Math.round(wait)} ms`,
         );
         await sleep(wait);
       }
     }
   });
-  return { octokit, owner, repo };
+  return { octokit, owner, repo, retry };
 }
 
 /**

@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { ServiceParts } from './app.js';
 import { bearerMatches } from './auth.js';
 import { FLAG_NAMES, FLAGS, isFlagName, type FlagName } from './flags.js';
+import { keyDigest } from './tenancy.js';
 import { TenantDataError, type Mutation } from './tenants/types.js';
 import { RecordingSender } from './whatsapp/sender.js';
 
@@ -34,7 +35,7 @@ export function adminRouter(p: ServiceParts, token: string, json: RequestHandler
       default: FLAGS[name].default,
       store: p.flags.storeValue(name) ?? null,
       environment: p.flags.envOverride(name) ?? null,
-      enabled: p.flags.isEnabled(name, undefined),
+      enabled: p.flags.explain(name).enabled,
       tenants,
       effective: Object.fromEntries(doc.tenants.map((t) => [t.id, p.flags.isEnabled(name, t)])),
     };
@@ -48,7 +49,9 @@ export function adminRouter(p: ServiceParts, token: string, json: RequestHandler
         return fail(res, /unknown tenant/.test(err.message) ? 404 : 400, 'invalid_change', err.message);
       throw err;
     }
-    p.log.info({ event: 'admin_change', change: m }, 'admin change applied');
+    // A user mapping's key is a guest's phone number: logged as a digest, like unknown-tenant warnings.
+    const change = m.kind === 'user' ? { kind: m.kind, tenantId: m.tenantId, user_digest: keyDigest(m.userId) } : m;
+    p.log.info({ event: 'admin_change', change }, 'admin change applied');
     res.json(after());
   };
 

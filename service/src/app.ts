@@ -81,7 +81,7 @@ export function createService(
   store.onChange((doc) => {
     state.directory = new TenantDirectory(doc);
     flags.update(doc);
-    metrics.setKnownTenants(state.directory.byId.keys());
+    metrics.setTenants(doc.tenants);
   });
   const parts: ServiceParts = { config, log, store, state, flags, metrics, orchestrator, sender, resolver };
   const app = buildApp(parts, opts);

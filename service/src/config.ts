@@ -25,6 +25,10 @@ export interface ServiceConfig {
   databaseUrl: string | undefined;
   databaseSchema: string;
   tenantsFile: string | undefined;
+  /** Where the runtime copy of the embedded tenants seed lives when TENANTS_FILE is unset. */
+  stateDir: string | undefined;
+  /** PostgreSQL store: re-read interval, the safety net behind LISTEN/NOTIFY. */
+  tenantStorePollMs: number;
   adminToken: string | undefined;
   appSecret: string;
   appSecretIsDev: boolean;
@@ -110,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     databaseUrl: env.DATABASE_URL || undefined,
     databaseSchema: schema,
     tenantsFile: env.TENANTS_FILE || undefined,
+    stateDir: env.STATE_DIR || undefined,
+    tenantStorePollMs: int(env, 'TENANT_STORE_POLL_MS', 30000, 100, 3600000),
     adminToken: env.ADMIN_TOKEN || undefined,
     appSecret: env.WHATSAPP_APP_SECRET || DEV_APP_SECRET,
     appSecretIsDev: !env.WHATSAPP_APP_SECRET,

@@ -7,13 +7,14 @@ import { createService } from './app.js';
 import { ConfigError, faultActive, loadConfig, type ServiceConfig } from './config.js';
 import { trackServer } from './lifecycle.js';
 import { createLogger, redactUrl } from './logger.js';
-import { EMBEDDED_TENANTS_FILE } from './paths.js';
+import { DEFAULT_STATE_DIR, EMBEDDED_TENANTS_FILE } from './paths.js';
 import { FileTenantStore } from './tenants/file-store.js';
 import { PgTenantStore } from './tenants/pg-store.js';
+import { ensureRuntimeCopy } from './tenants/runtime-copy.js';
 import type { TenantStore } from './tenants/types.js';
 import type { Logger } from 'pino';
 
-function storeFor(config: ServiceConfig, log: Logger): TenantStore {
+async function storeFor(config: ServiceConfig, log: Logger): Promise<TenantStore> {
   if (config.databaseUrl) {
     log.info(
       { store: 'postgres', url: redactUrl(config.databaseUrl), schema: config.databaseSchema },
@@ -24,12 +25,22 @@ function storeFor(config: ServiceConfig, log: Logger): TenantStore {
         connectionString: config.databaseUrl,
         schema: config.databaseSchema,
         seedFile: config.tenantsFile ?? EMBEDDED_TENANTS_FILE,
+        pollMs: config.tenantStorePollMs,
       },
       log,
     );
   }
-  const file = config.tenantsFile ?? EMBEDDED_TENANTS_FILE;
-  log.info({ store: 'file', file }, 'tenant store: config file');
+  // The embedded file is seed data only: the store reads, watches and writes a runtime copy.
+  const file =
+    config.tenantsFile ??
+    (await ensureRuntimeCopy(
+      { seed: EMBEDDED_TENANTS_FILE, stateDir: config.stateDir, defaultStateDir: DEFAULT_STATE_DIR },
+      log,
+    ));
+  log.info(
+    { store: 'file', file, ...(config.tenantsFile === undefined && { seed: EMBEDDED_TENANTS_FILE }) },
+    'tenant store: config file',
+  );
   return new FileTenantStore(file, log);
 }
 
@@ -59,7 +70,14 @@ async function main(): Promise<void> {
       'FAULT INJECTION ACTIVE: this process deliberately slows down, fails or never becomes ready',
     );
   }
-  const service = createService(config, log, storeFor(config, log));
+  let store: TenantStore;
+  try {
+    store = await storeFor(config, log);
+  } catch (err) {
+    log.error({ event: 'store_failed', err: (err as Error).message }, 'cannot set up the tenant store');
+    process.exit(1);
+  }
+  const service = createService(config, log, store);
   const server = service.app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

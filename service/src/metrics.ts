@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { FLAG_NAMES, type FlagRegistry } from './flags.js';
+import type { Tenant } from './tenants/types.js';
 
 /** Dense around the 450 ms budget so that a PromQL p95 near the budget interpolates inside a narrow bucket. */
 export const LATENCY_BUCKETS = [
@@ -28,6 +29,7 @@ export class ServiceMetrics {
   private classified = 0;
   private lowConfidence = 0;
   private knownTenants: ReadonlySet<string> = new Set(['default']);
+  private tenants: readonly Tenant[] = [];
 
   constructor(build: BuildInfo, flags: FlagRegistry, opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -77,13 +79,19 @@ export class ServiceMetrics {
         this.set(ratio());
       },
     });
+    const tenants = () => this.tenants;
     new Gauge({
       name: 'feature_flag_enabled',
-      help: 'Feature flag value without a tenant override (defaults < store < environment), 1 = on',
-      labelNames: ['flag'],
+      help: 'Effective feature flag value, 1 = on: per known tenant (tenant_id), and without tenant_id the value for a tenant with no override',
+      labelNames: ['flag', 'tenant_id'],
       registers,
       collect() {
-        for (const f of FLAG_NAMES) this.set({ flag: f }, flags.isEnabled(f, undefined) ? 1 : 0);
+        // Rebuilt on every scrape so a tenant removed from the store drops its series.
+        this.reset();
+        for (const f of FLAG_NAMES) {
+          this.set({ flag: f }, flags.explain(f).enabled ? 1 : 0);
+          for (const t of tenants()) this.set({ flag: f, tenant_id: t.id }, flags.explain(f, t).enabled ? 1 : 0);
+        }
       },
     });
     const info = new Gauge({
@@ -95,8 +103,10 @@ export class ServiceMetrics {
     info.set({ version: build.version, commit: build.commit, track: build.track }, 1);
   }
 
-  setKnownTenants(ids: Iterable<string>): void {
-    this.knownTenants = new Set(ids);
+  /** The store's tenants: the only values `tenant_id` labels may take. */
+  setTenants(tenants: readonly Tenant[]): void {
+    this.tenants = tenants;
+    this.knownTenants = new Set(tenants.map((t) => t.id));
   }
 
   /** Bounded label: a tenant id the store does not know is reported as `default`. */

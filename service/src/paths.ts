@@ -16,6 +16,8 @@ function serviceDir(): string {
 export const SERVICE_DIR = serviceDir();
 export const EMBEDDED_TENANTS_FILE = join(SERVICE_DIR, 'config', 'tenants.json');
 export const MIGRATIONS_DIR = join(SERVICE_DIR, 'migrations');
+/** Default STATE_DIR: `.data/` at the repository root (gitignored). */
+export const DEFAULT_STATE_DIR = join(SERVICE_DIR, '..', '.data');
 
 /** The package version, the default for SERVICE_VERSION. */
 export function packageVersion(): string {

@@ -6,6 +6,11 @@ import type { ServiceMetrics } from './metrics.js';
 import { normalizeUserId, type TenantDirectory } from './tenants/document.js';
 import type { Tenant } from './tenants/types.js';
 
+/** A guest's identifier (often a phone number) as logs may carry it: a short digest, enough to correlate lines. */
+export function keyDigest(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+}
+
 export interface Resolution {
   tenant: Tenant;
   source: TenantSource;
@@ -53,7 +58,7 @@ export class TenantResolver {
       if (this.warned.size >= this.maxWarnedKeys) this.warned.clear();
       this.warned.add(k);
       // The key may be a guest's phone number: log a short digest, not the number.
-      const key_digest = createHash('sha256').update(key).digest('hex').slice(0, 12);
+      const key_digest = keyDigest(key);
       this.log.warn(
         { event: 'unknown_tenant', lookup: source, key_digest, request_id, tenant_id: 'default' },
         'no tenant matches; using tenant "default"',

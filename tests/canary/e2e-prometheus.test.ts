@@ -224,7 +224,8 @@ test('an erroring canary is rolled back', async () => {
   // 20 % errors break the absolute 1 % budget at once; the latency is as healthy as the baseline's.
   expect(metrics.find((m) => m.metric === 'error_budget')?.status).toBe('fail');
   expect(metrics.find((m) => m.metric === 'latency')?.status).not.toBe('fail');
-  expect(runOf(r).prometheus?.report?.verdict).toBe('fail');
+  // The traffic stopped after one interval: Prometheus may hold too little of it to go beyond inconclusive.
+  expect(['fail', 'inconclusive']).toContain(runOf(r).prometheus?.report?.verdict);
   expect(r.report).toMatchObject({ outcome: { action: 'rollback' } });
   await expectCanaryGone(r);
 });

@@ -199,6 +199,92 @@ describe('release-tag action (node dist/index.js against the fake GitHub)', () =
     expect(gh.violations).toEqual([]);
   });
 
+  it('with on-conflict "skip", a merge after the release ends green with a notice and moves nothing', async () => {
+    // The first release, at the older commit, from its own release.json.
+    gh.state.setFile(other, 'release.json', JSON.stringify({ tag: TAG }));
+    gh.state.setFile(merge, 'release.json', JSON.stringify({ tag: TAG }));
+    writeFileSync(path.join(tmp, 'smoke-other.json'), JSON.stringify(smokeReport(other)));
+    const first = await runAction({ tag: '', sha: other, 'smoke-report': path.join(tmp, 'smoke-other.json') });
+    expect(first.code).toBe(0);
+    expect(first.outputs).toMatchObject({ tag: TAG, sha: other, created: 'true', skipped: 'false' });
+    const ref = gh.state.refs.get(`tags/${TAG}`)!;
+
+    // A later merge that did not bump release.json.
+    const before = gh.requests.length;
+    const later = await runAction({ tag: '', 'on-conflict': 'skip' });
+    expect(later.code).toBe(0);
+    expect(later.stdout).toContain(
+      `::notice::${TAG} already released at ${other.slice(0, 7)}; bump release.json to release this commit (${merge.slice(0, 7)})`,
+    );
+    expect(later.stdout).not.toMatch(/::error::/);
+    expect(later.outputs).toMatchObject({
+      tag: TAG,
+      sha: merge,
+      created: 'false',
+      skipped: 'true',
+      'release-url': first.outputs['release-url'],
+    });
+    expect(later.summary).toContain('Release skipped');
+    expect(writes(before)).toEqual([]);
+    expect(gh.state.refs.get(`tags/${TAG}`)).toBe(ref);
+    expect(tagCommit()).toBe(other);
+    expect(gh.state.releases).toHaveLength(1);
+    expect(gh.state.commentsOn(7).map((c) => c.user)).toEqual(['reviewer']); // the merged PR was not released
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('keeps "fail" as the default on a conflict, naming release.json as the way out', async () => {
+    gh.state.refs.set(`tags/${TAG}`, other);
+    gh.state.setFile(merge, 'release.json', JSON.stringify({ tag: TAG }));
+    const res = await runAction({ tag: '' });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(
+      new RegExp(
+        `::error::tag ${TAG} already points at ${other.slice(0, 7)}, not ${merge.slice(0, 7)}; tags are never moved \\(bump release\\.json`,
+      ),
+    );
+    expect(gh.state.refs.get(`tags/${TAG}`)).toBe(other);
+    expect(writes()).toEqual([]);
+
+    const bad = await runAction({ 'on-conflict': 'move' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/::error::on-conflict must be "fail" or "skip", got "move"/);
+  });
+
+  it('releases the tag the commit itself declares in release.json, not the one main declares later', async () => {
+    gh.state.setFile(merge, 'release.json', JSON.stringify({ tag: 'v0.6.0' }));
+    const bump = gh.state.commitOn('main', 1, 'bump release.json')[0]!;
+    gh.state.setFile(bump, 'release.json', JSON.stringify({ tag: 'v0.7.0' }));
+    gh.state.setFile('main', 'release.json', JSON.stringify({ tag: 'v0.7.0' }));
+    const res = await runAction({ tag: '', 'on-conflict': 'skip' });
+    expect(res.code).toBe(0);
+    expect(res.outputs).toMatchObject({ tag: 'v0.6.0', sha: merge, created: 'true', skipped: 'false' });
+    expect(res.stdout).toContain(`release tag v0.6.0 declared in release.json at ${merge.slice(0, 7)}`);
+    expect(gh.state.peel(gh.state.refs.get('tags/v0.6.0')!)).toBe(merge);
+    expect(gh.state.refs.has('tags/v0.7.0')).toBe(false);
+    const read = gh.requests.filter((r) => r.operationId === 'repos/get-content');
+    expect(read.map((r) => [r.path.endsWith('/contents/release.json'), r.query.ref])).toEqual([[true, merge]]);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('falls back to the default tag without release.json, and refuses a malformed one before writing', async () => {
+    const none = await runAction({ tag: '' });
+    expect(none.code).toBe(0);
+    expect(none.outputs).toMatchObject({ tag: TAG, created: 'true' });
+    expect(none.stdout).toContain(`no release.json at ${merge.slice(0, 7)}: releasing the default tag ${TAG}`);
+
+    const before = gh.requests.length;
+    gh.state.setFile(merge, 'config/release.json', '{"tag": ["v1"]}');
+    const bad = await runAction({ tag: '', 'release-file': 'config/release.json' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(
+      new RegExp(`::error::config/release\\.json at ${merge.slice(0, 7)} must be a JSON object with a string "tag"`),
+    );
+    expect(bad.stdout).not.toMatch(/\n\s+at /);
+    expect(writes(before)).toEqual([]);
+    expect(gh.violations).toEqual([]);
+  });
+
   it('accepts an existing annotated tag on the same commit and creates the missing release', async () => {
     const tagSha = 'ab'.repeat(20);
     gh.state.tagObjects.set(tagSha, {

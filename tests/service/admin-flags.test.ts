@@ -3,6 +3,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { getJson, postJson, startInProcess, until, type Running } from './helpers.js';
 
 const AUTH = { authorization: 'Bearer s3cret-admin' };
+/** `feature_flag_enabled{flag="improved_nlp_fallback"}` series keyed by tenant_id ('' = no tenant_id label). */
+function flagSeries(metrics: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics.matchAll(
+    /^feature_flag_enabled\{flag="improved_nlp_fallback"(?:,tenant_id="([^"]*)")?\} (\S+)$/gm,
+  ))
+    out[m[1] ?? ''] = Number(m[2]);
+  return out;
+}
 const msg = (r: Running, user_id: string, text: string) => postJson(`${r.url}/api/v1/messages`, { user_id, text });
 
 describe('without ADMIN_TOKEN', () => {
@@ -21,7 +30,7 @@ describe('without ADMIN_TOKEN', () => {
 });
 
 describe('with ADMIN_TOKEN', () => {
-  let r: Running;
+  let r: Running & { raw: string[] };
   beforeAll(async () => {
     r = await startInProcess({ ADMIN_TOKEN: 's3cret-admin' });
   });
@@ -75,6 +84,13 @@ describe('with ADMIN_TOKEN', () => {
       effective: { 'hotel-sol': false, default: true },
     });
     expect((await msg(r, '+34600000001', 'xyzzy plugh')).body.fallback).toBe('legacy');
+    // The metric shows the effective value per known tenant, and without tenant_id the value for a tenant with no override.
+    expect(flagSeries(await (await fetch(`${r.url}/metrics`)).text())).toEqual({
+      '': 1,
+      'hotel-sol': 0,
+      'hotel-harbor': 1,
+      default: 1,
+    });
     const del = await postJson(
       `${r.url}/admin/feature-flags/improved_nlp_fallback?tenant_id=hotel-sol`,
       undefined,
@@ -114,6 +130,15 @@ describe('with ADMIN_TOKEN', () => {
     expect(list.find((t) => t.id === 'hotel-harbor')!.users).toContain('guest-77');
     await postJson(`${r.url}/admin/mappings/users/guest-77`, undefined, AUTH, 'DELETE');
     expect((await msg(r, 'guest-77', 'hola')).body.tenant_id).toBe('default');
+    // Guest identifiers are personal data: the audit line carries a digest, no log line the identifier.
+    expect(r.logs.filter((l) => l.event === 'admin_change' && (l.change as { kind: string }).kind === 'user')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          change: expect.objectContaining({ user_digest: expect.stringMatching(/^[0-9a-f]{12}$/) }),
+        }),
+      ]),
+    );
+    expect(r.raw.join('\n')).not.toContain('guest-77');
 
     expect(
       (
@@ -138,13 +163,26 @@ describe('with ADMIN_TOKEN', () => {
 
   test('an edit of the tenants file is picked up without a restart; a broken edit keeps the last good data', async () => {
     const doc = JSON.parse(readFileSync(r.tenantsFile, 'utf8')) as {
-      tenants: { id: string; users: string[]; hotel: { name: string } }[];
+      tenants: { id: string; users: string[]; phone_number_ids: string[]; hotel: { name: string } }[];
     };
     doc.tenants.find((t) => t.id === 'hotel-sol')!.users.push('walk-in-1');
     doc.tenants.find((t) => t.id === 'hotel-sol')!.hotel.name = 'Hotel Sol y Mar Renovado';
     writeFileSync(r.tenantsFile, JSON.stringify(doc));
     await until(async () => (await msg(r, 'walk-in-1', 'hola')).body.tenant_id === 'hotel-sol');
     expect((await msg(r, 'walk-in-1', 'hola')).body.reply).toContain('Hotel Sol y Mar Renovado');
+
+    // A tenant added to the store gets its own feature_flag_enabled series; removed, the series goes too.
+    const added = structuredClone(doc);
+    added.tenants.push({
+      ...structuredClone(doc.tenants.find((t) => t.id === 'hotel-sol')!),
+      id: 'hotel-new',
+      users: [],
+      phone_number_ids: [],
+    });
+    writeFileSync(r.tenantsFile, JSON.stringify(added));
+    await until(async () => 'hotel-new' in flagSeries(await (await fetch(`${r.url}/metrics`)).text()));
+    writeFileSync(r.tenantsFile, JSON.stringify(doc));
+    await until(async () => !('hotel-new' in flagSeries(await (await fetch(`${r.url}/metrics`)).text())));
 
     writeFileSync(r.tenantsFile, '{"version": 1, "tenants": [');
     await until(() => r.logs.some((l) => l.level === 'error' && String(l.err).includes('not valid JSON')));
@@ -157,6 +195,12 @@ describe('environment beats the store', () => {
     const r = await startInProcess({ ADMIN_TOKEN: 't', FEATURE_IMPROVED_NLP_FALLBACK: 'off' });
     try {
       expect((await msg(r, '+14150000001', 'xyzzy plugh')).body.fallback).toBe('legacy');
+      expect(flagSeries(await (await fetch(`${r.url}/metrics`)).text())).toEqual({
+        '': 0,
+        'hotel-sol': 0,
+        'hotel-harbor': 0,
+        default: 0,
+      });
       const flags = await getJson(`${r.url}/admin/feature-flags`, { authorization: 'Bearer t' });
       expect((flags.body.flags as Record<string, unknown>[])[0]).toMatchObject({
         environment: false,

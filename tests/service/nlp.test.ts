@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { runWithContext } from '../../service/src/context.js';
 import { FlagRegistry } from '../../service/src/flags.js';
-import { classify, DEFAULT_THRESHOLD } from '../../service/src/nlp/classifier.js';
+import { classify, DEFAULT_THRESHOLD, FUZZY_TOKEN_LIMIT } from '../../service/src/nlp/classifier.js';
 import { INTENTS } from '../../service/src/nlp/lexicon.js';
 import { editDistance, fold } from '../../service/src/nlp/text.js';
 import { LruConversationMemory, Orchestrator } from '../../service/src/orchestrator.js';
@@ -50,6 +50,13 @@ describe('classifier', () => {
     expect(classify('disponiblidad?', { fuzzy: true }).intent).toBe('availability');
     expect(editDistance('breakfats', 'breakfast', 1)).toBe(1);
     expect(editDistance('kitten', 'sitting', 5)).toBe(3);
+  });
+  test('typo matching tries only the first FUZZY_TOKEN_LIMIT words, so a long message cannot buy unbounded CPU', () => {
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => `qqzzx${i}`).join(' ');
+    expect(classify(`${filler(FUZZY_TOKEN_LIMIT - 1)} disponiblidad`, { fuzzy: true }).intent).toBe('availability');
+    expect(classify(`${filler(FUZZY_TOKEN_LIMIT)} disponiblidad`, { fuzzy: true }).intent).toBeNull();
+    // Exact matching still reads the whole message.
+    expect(classify(`${filler(300)} disponibilidad`).intent).toBe('availability');
   });
   test('detects the message language', () => {
     expect(classify('¿Tenéis piscina?').language).toBe('es');

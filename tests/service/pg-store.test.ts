@@ -127,3 +127,75 @@ test('the service runs on the PostgreSQL store: admin changes persist in the dat
   );
   expect(service.output().join('\n')).not.toContain('pg-admin');
 });
+
+test('with NOTIFY not delivered, the poll (TENANT_STORE_POLL_MS) still picks the change up', async () => {
+  const polled = await startService({
+    env: { DATABASE_URL, DATABASE_SCHEMA: schema, TENANT_STORE_POLL_MS: '300', LOG_LEVEL: 'info' },
+  });
+  try {
+    const listening = stores[0]!; // a store with a 60 s poll and a live listener: it must not see this change
+    // session_replication_role = replica skips ordinary triggers in this transaction only: the row
+    // changes, but no pg_notify is sent, as when a NOTIFY is lost.
+    await admin.query('BEGIN');
+    await admin.query('SET LOCAL session_replication_role = replica');
+    await admin.query(
+      `UPDATE "${schema}".tenants SET hotel = jsonb_set(hotel, '{check_in}', '"13:30"') WHERE id = 'hotel-sol'`,
+    );
+    await admin.query('COMMIT');
+    await until(async () => {
+      const r = await postJson(`${polled.url}/api/v1/messages`, {
+        user_id: '+34600000003',
+        text: '¿A qué hora es la entrada?',
+      });
+      return String(r.body.reply).includes('13:30');
+    });
+    const reloads = polled
+      .output()
+      .flatMap((l) => (l.includes('"tenants_reloaded"') ? [JSON.parse(l) as { why: string }] : []));
+    expect(reloads.map((r) => r.why)).toEqual(['poll']);
+    expect(listening.document().tenants.find((t) => t.id === 'hotel-sol')!.hotel.check_in).toBe('14:00');
+  } finally {
+    await polled.stop(3000);
+  }
+});
+
+test('a lost listener reconnects with backoff, even through failed attempts, and reads what changed meanwhile', async () => {
+  // A login role of its own lets the test take the database away from this store only (NOLOGIN + terminate).
+  const role = `hp_listener_${process.pid}`;
+  await admin.query(`CREATE ROLE ${role} LOGIN SUPERUSER`);
+  const { log, logs } = captureLogger();
+  const s = new PgTenantStore(
+    {
+      connectionString: DATABASE_URL.replace('postgres@', `${role}@`),
+      schema,
+      seedFile: EMBEDDED_TENANTS_FILE,
+      pollMs: 60000,
+    },
+    log,
+  );
+  try {
+    await s.start();
+    await admin.query(`ALTER ROLE ${role} NOLOGIN`);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [role]);
+    await until(() => logs.some((l) => l.msg === 'PostgreSQL listener reconnect failed'), 8000);
+    // Changed while the store cannot listen: the NOTIFY goes nowhere.
+    await admin.query(
+      `UPDATE "${schema}".tenants SET hotel = jsonb_set(hotel, '{check_out}', '"11:15"') WHERE id = 'hotel-harbor'`,
+    );
+    await admin.query(`ALTER ROLE ${role} LOGIN`);
+    await until(() => logs.some((l) => l.event === 'listener_restored'), 10000);
+    expect(s.document().tenants.find((t) => t.id === 'hotel-harbor')!.hotel.check_out).toBe('11:15');
+    expect(logs.find((l) => l.event === 'tenants_reloaded')).toMatchObject({ why: 'listen' });
+    // And NOTIFY works again on the new connection.
+    await admin.query(
+      `UPDATE "${schema}".tenants SET hotel = jsonb_set(hotel, '{check_out}', '"11:45"') WHERE id = 'hotel-harbor'`,
+    );
+    await until(() => s.document().tenants.find((t) => t.id === 'hotel-harbor')!.hotel.check_out === '11:45');
+    expect(logs.filter((l) => l.event === 'tenants_reloaded').map((l) => l.why)).toEqual(['listen', 'notify']);
+  } finally {
+    await s.close().catch(() => undefined);
+    await admin.query(`ALTER ROLE ${role} LOGIN`).catch(() => undefined);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [role]);
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+  }
+});

@@ -2,16 +2,25 @@
  * The service as other parts of the project run it: a real child process started by lib/service-process
  * (needs `npm run build`), talked to over real HTTP.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
 
 const started: ServiceHandle[] = [];
+// Fresh tenant data from the embedded seed, whatever admin changes a developer made in <repo>/.data.
+const stateDir = mkdtempSync(join(tmpdir(), 'hotel-process-state-'));
 async function start(env: Record<string, string> = {}, waitReady = true): Promise<ServiceHandle> {
-  const h = await startService({ env: { LOG_LEVEL: 'info', ...env }, waitReady });
+  const h = await startService({
+    env: { LOG_LEVEL: 'info', TENANTS_FILE: '', STATE_DIR: stateDir, ...env },
+    waitReady,
+  });
   started.push(h);
   return h;
 }
 afterAll(async () => {
   await Promise.all(started.map((h) => h.stop(2000)));
+  rmSync(stateDir, { recursive: true, force: true });
 });
 
 function logLines(h: ServiceHandle): Record<string, unknown>[] {
@@ -53,6 +62,7 @@ test('starts on an OS-picked port, answers health, messages and metrics, and sto
   );
   expect(metrics).toContain('tenant_request_total{tenant_id="hotel-sol"} 1');
   expect(metrics).toContain('feature_flag_enabled{flag="improved_nlp_fallback"} 0');
+  expect(metrics).toContain('feature_flag_enabled{flag="improved_nlp_fallback",tenant_id="hotel-harbor"} 1');
   expect(metrics).toContain('nlp_fallback_low_confidence_ratio 0');
   expect(metrics).toContain('tenant_request_errors');
 

@@ -187,9 +187,33 @@ test('a 500 from GitHub is retried and the comment still lands', async () => {
   expect(r.code).toBe(0);
   expect(
     gh.requests.filter((q) => q.path.endsWith('/issues/17/comments')).map((q) => `${q.method} ${q.status}`),
-  ).toEqual(['GET 500', 'GET 200', 'POST 502', 'POST 201']);
+  ).toEqual(['GET 500', 'GET 200', 'POST 502', 'GET 200', 'POST 201']);
   expect(gh.state.commentsOn(17)).toHaveLength(1);
   expect(r.stdout).not.toMatch(/::warning::Commenting/);
+});
+
+test('the PR comment names the release tag passed in (the release.json tag perf-smoke reads)', async () => {
+  const pr = openPr(19);
+  const r = await runAction({
+    inputs: ghInputs({ results: PASS, 'release-tag': 'v0.6.0' }),
+    event: pr.event,
+    env: ghEnv(),
+  });
+  expect(r.code).toBe(0);
+  expect(r.report!.next_release_tag).toBe('v0.6.0');
+  expect(gh.state.commentsOn(19)[0]!.body).toContain('Next release tag: <code>v0.6.0</code>');
+});
+
+test('a comment GitHub created before answering 500 is not created twice', async () => {
+  const pr = openPr(18);
+  gh.failAfterNext('POST', /\/issues\/18\/comments$/, 500, 1);
+  const r = await runAction({ inputs: ghInputs({ results: PASS }), event: pr.event, env: ghEnv() });
+  expect(r.code).toBe(0);
+  expect(
+    gh.requests.filter((q) => q.path.endsWith('/issues/18/comments')).map((q) => `${q.method} ${q.status}`),
+  ).toEqual(['GET 200', 'POST 500', 'GET 200']);
+  expect(gh.state.commentsOn(18)).toHaveLength(1);
+  expect(gh.state.commentsOn(18)[0]!.body).toContain('<!-- hotel-perf:');
 });
 
 test('pushes to the default branch append to the history; a PR compares with its merge base and charts the trend', async () => {

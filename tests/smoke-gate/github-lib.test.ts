@@ -63,7 +63,7 @@ test('retries 5xx and 429 (honouring retry-after), then gives up with a GitHubEr
   expect(r.action).toBe('created');
   expect(
     fake.requests.filter((q) => q.path.endsWith('/issues/3/comments')).map((q) => `${q.method} ${q.status}`),
-  ).toEqual(['GET 500', 'GET 500', 'GET 200', 'POST 429', 'POST 201']);
+  ).toEqual(['GET 500', 'GET 500', 'GET 200', 'POST 429', 'GET 200', 'POST 201']);
   expect(fake.state.commentsOn(3)).toHaveLength(1);
 
   fake.failNext('GET', /\/issues\/4\/comments$/, 502, 10);
@@ -72,6 +72,43 @@ test('retries 5xx and 429 (honouring retry-after), then gives up with a GitHubEr
   expect((err as GitHubError).status).toBe(502);
   expect((err as GitHubError).message).toMatch(/answered 502/);
   expect(fake.requests.filter((q) => q.path.endsWith('/issues/4/comments'))).toHaveLength(4); // 1 + 3 retries
+});
+
+test('a create that GitHub carried out but answered 5xx is found again, never duplicated', async () => {
+  fake.state.addComment(11, 'LGTM', 'reviewer');
+  fake.failAfterNext('POST', /\/issues\/11\/comments$/, 502, 1);
+  const r = await upsertStickyComment(gh, { issueNumber: 11, kind: 'smoke-gate', body: 'run 1' });
+  const mine = fake.state.commentsOn(11).filter((c) => c.body.startsWith(commentMarker('smoke-gate')));
+  expect(mine).toHaveLength(1);
+  expect(r).toMatchObject({ action: 'created', id: mine[0]!.id });
+  expect(
+    fake.requests.filter((q) => q.path.endsWith('/issues/11/comments')).map((q) => `${q.method} ${q.status}`),
+  ).toEqual(['GET 200', 'POST 502', 'GET 200']);
+
+  // The same after a lost answer when the rerun has a new body: the found comment is brought up to date.
+  fake.failAfterNext('POST', /\/issues\/12\/comments$/, 500, 1);
+  fake.failAfterNext('PATCH', /\/issues\/comments\/\d+$/, 503, 1);
+  await upsertStickyComment(gh, { issueNumber: 12, kind: 'smoke-gate', body: 'a' });
+  const updated = await upsertStickyComment(gh, { issueNumber: 12, kind: 'smoke-gate', body: 'b' });
+  expect(updated.action).toBe('updated');
+  expect(fake.state.commentsOn(12).map((c) => c.body)).toEqual([`${commentMarker('smoke-gate')}\nb`]);
+});
+
+test('a create that keeps failing stops after the retries; a client error is not retried', async () => {
+  fake.failNext('POST', /\/issues\/15\/comments$/, 500, 10);
+  const err = await upsertStickyComment(gh, { issueNumber: 15, kind: 'k', body: 'b' }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(GitHubError);
+  expect((err as GitHubError).status).toBe(500);
+  expect(fake.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/issues/15/comments'))).toHaveLength(4);
+  expect(fake.state.commentsOn(15)).toHaveLength(0);
+
+  fake.failNext('POST', /\/issues\/16\/comments$/, 422, 1);
+  const bad = await upsertStickyComment(gh, { issueNumber: 16, kind: 'k', body: 'b' }).catch((e: unknown) => e);
+  expect((bad as GitHubError).status).toBe(422);
+  expect(fake.requests.filter((q) => q.path.endsWith('/issues/16/comments')).map((q) => q.method)).toEqual([
+    'GET',
+    'POST',
+  ]);
 });
 
 test('403 from a read-only token degrades to a warning; other errors propagate', async () => {

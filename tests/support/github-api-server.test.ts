@@ -107,6 +107,20 @@ describe('fake GitHub REST server', () => {
     expect((await raw('GET', '/repos/acme/hotel')).status).toBe(200);
   });
 
+  it('with failAfterNext, carries the request out and only then answers the failure', async () => {
+    gh.failAfterNext('POST', /\/issues\/3\/comments$/, 502, 1);
+    const lost = await raw('POST', '/repos/acme/hotel/issues/3/comments', { body: 'hello' });
+    expect(lost.status).toBe(502);
+    expect(gh.state.commentsOn(3).map((c) => c.body)).toEqual(['hello']);
+    expect((await raw('POST', '/repos/acme/hotel/issues/3/comments', { body: 'again' })).status).toBe(201);
+    // A request the handler refuses is not turned into the injected failure, and does not use it up.
+    gh.failAfterNext('GET', /\/contents\//, 500, 1);
+    expect((await raw('GET', '/repos/acme/hotel/contents/missing.json')).status).toBe(404);
+    gh.state.setFile('main', 'present.json', '{}');
+    expect((await raw('GET', '/repos/acme/hotel/contents/present.json')).status).toBe(500);
+    expect(gh.violations).toEqual([]);
+  });
+
   it('walks the commit graph for list commits, compare and pulls for a commit', async () => {
     const s = gh.state;
     const [m1] = s.commitOn('main', 1);

@@ -383,6 +383,7 @@ export class FakeRepoState {
     return this.comments.filter((c) => c.issue_number === issue_number);
   }
 
+  /** `branch` may also be a commit sha: the file as of that commit (read with `?ref=<sha>`). */
   setFile(branch: string, filePath: string, content: string | Buffer): FakeFile {
     const buf = Buffer.isBuffer(content) ? content : Buffer.from(content);
     const f = { content: buf, sha: blobSha(buf) };
@@ -468,6 +469,11 @@ export interface FakeGitHub {
   violations: Violation[];
   /** queue failures: the next `times` requests matching method+path regex answer `status` */
   failNext(method: string, path: RegExp, status: number, times?: number, headers?: Record<string, string>): void;
+  /**
+   * Like failNext, but the request is carried out first (state changes) and only the answer is
+   * `status`: GitHub doing the work and then failing, or a lost response.
+   */
+  failAfterNext(method: string, path: RegExp, status: number, times?: number, headers?: Record<string, string>): void;
   state: FakeRepoState;
   close(): Promise<void>;
 }
@@ -873,7 +879,8 @@ const handlers: Record<string, Handler> = {
   'repos/get-content': (ctx) => {
     const s = ctx.state;
     const branch = ctx.query.ref ?? s.defaultBranch;
-    if (!s.refs.has(`heads/${branch}`)) notFound(`No commit found for the ref ${branch}`);
+    // A branch, or a commit sha whose files were set with setFile(sha, ...).
+    if (!s.refs.has(`heads/${branch}`) && !s.commits.has(branch)) notFound(`No commit found for the ref ${branch}`);
     const p = ctx.params.path!;
     const f = s.getFile(branch, p) ?? notFound();
     return {
@@ -943,6 +950,8 @@ interface QueuedFailure {
   status: number;
   times: number;
   headers: Record<string, string>;
+  /** Answer `status` only after the handler ran (failAfterNext). */
+  after: boolean;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -1044,12 +1053,17 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         status: '403',
       });
     }
-    const injected = failures.find((f) => f.method === method && f.path.test(url.pathname));
-    if (injected) {
-      injected.times -= 1;
-      if (injected.times <= 0) failures.splice(failures.indexOf(injected), 1);
-      return reply(injected.status, { message: `injected failure ${injected.status}` }, injected.headers);
-    }
+    const takeFailure = (after: boolean) => {
+      const f = failures.find((x) => x.after === after && x.method === method && x.path.test(url.pathname));
+      if (f) {
+        f.times -= 1;
+        if (f.times <= 0) failures.splice(failures.indexOf(f), 1);
+      }
+      return f;
+    };
+    const replyInjected = (f: QueuedFailure) => reply(f.status, { message: `injected failure ${f.status}` }, f.headers);
+    const injected = takeFailure(false);
+    if (injected) return replyInjected(injected);
     if (
       params.owner?.toLowerCase() !== state.owner.toLowerCase() ||
       params.repo?.toLowerCase() !== state.repo.toLowerCase()
@@ -1074,6 +1088,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     };
     try {
       const out = handler(ctx);
+      const lost = out.status < 400 ? takeFailure(true) : undefined;
+      if (lost) return replyInjected(lost);
       reply(out.status, out.body, headers);
     } catch (err) {
       if (err instanceof HttpError) return reply(err.status, { message: err.message, ...err.extra });
@@ -1095,7 +1111,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     violations,
     state,
     failNext(method, pathRe, status, times = 1, headers = {}) {
-      failures.push({ method: method.toUpperCase(), path: pathRe, status, times, headers });
+      failures.push({ method: method.toUpperCase(), path: pathRe, status, times, headers, after: false });
+    },
+    failAfterNext(method, pathRe, status, times = 1, headers = {}) {
+      failures.push({ method: method.toUpperCase(), path: pathRe, status, times, headers, after: true });
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

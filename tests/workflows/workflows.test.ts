@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -218,6 +218,55 @@ describe('workflow policy', () => {
       expect(guard).toContain(cond);
     }
     expect(parsed('canary.yml').jobs.canary!.environment).toBe('${{ inputs.environment }}');
+  });
+
+  it('announce the release.json tag on the pull request and release it without ever failing on an old tag', () => {
+    const release = parsed('release.yml').jobs['release-tag']!.steps!.find(
+      (st) => st.uses === './actions/release-tag',
+    )!;
+    expect(release.with).toMatchObject({ 'on-conflict': 'skip', 'release-file': 'release.json' });
+    expect(release.with).not.toHaveProperty('tag'); // the released commit's own release.json decides
+    // release.json is valid and declares what the action would release.
+    const declared = (JSON.parse(readFileSync(path.join(root, 'release.json'), 'utf8')) as { tag: string }).tag;
+    const build = path.join(root, 'build/core/src/release/config.js');
+    expect({ build, exists: existsSync(build) }).toEqual({ build, exists: true }); // npm test builds first
+
+    for (const job of ['smoke-pr', 'smoke-main']) {
+      const jobSteps = parsed('perf-smoke.yml').jobs[job]!.steps! as (StepShape & { id?: string })[];
+      const read = jobSteps.findIndex((st) => st.id === 'release');
+      const gate = jobSteps.findIndex((st) => st.uses === './actions/smoke-gate');
+      expect({ job, read: read > 0 && read < gate }).toEqual({ job, read: true });
+      expect(jobSteps[gate]!.with?.['release-tag']).toBe('${{ steps.release.outputs.tag }}');
+
+      // Run the generated script as the runner would, in a checkout with and without release.json.
+      const work = mkdtempSync(path.join(os.tmpdir(), 'release-step-'));
+      try {
+        symlinkSync(path.join(root, 'build'), path.join(work, 'build'));
+        const runStep = () => {
+          const output = path.join(work, `output-${Math.random()}`);
+          writeFileSync(output, '');
+          const r = spawnSync('bash', ['-e', '-c', jobSteps[read]!.run!], {
+            cwd: work,
+            env: { PATH: process.env.PATH, GITHUB_OUTPUT: output },
+            encoding: 'utf8',
+            timeout: 20_000,
+          });
+          return { status: r.status, stdout: r.stdout, output: readFileSync(output, 'utf8') };
+        };
+        cpSync(path.join(root, 'release.json'), path.join(work, 'release.json'));
+        expect(runStep()).toMatchObject({ status: 0, output: `tag=${declared}\n` });
+        writeFileSync(path.join(work, 'release.json'), JSON.stringify({ tag: 'v0.6.0' }));
+        expect(runStep()).toMatchObject({ status: 0, output: 'tag=v0.6.0\n' });
+        writeFileSync(path.join(work, 'release.json'), '{"tag": "v1..2"}');
+        const bad = runStep();
+        expect(bad).toMatchObject({ status: 1, output: '' });
+        expect(bad.stdout.trim()).toBe('::error file=release.json::release.json: "v1..2" is not a valid tag name');
+        rmSync(path.join(work, 'release.json'));
+        expect(runStep()).toMatchObject({ status: 0, output: 'tag=v0.5.0-phase5-start\n' });
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    }
   });
 
   it('pass local actions only inputs they declare, and every required one', () => {

@@ -1,7 +1,13 @@
 /** Action entry: inputs and outputs only; the work is in release.ts. */
 import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
-import { releaseTag } from './release.js';
+import { releaseTag, type OnConflict } from './release.js';
+
+function onConflictInput(): OnConflict {
+  const v = core.getInput('on-conflict').trim().toLowerCase() || 'fail';
+  if (v !== 'fail' && v !== 'skip') throw new Error(`on-conflict must be "fail" or "skip", got "${v}"`);
+  return v;
+}
 
 /** The commit the triggering event is about: a workflow_run's head, else GITHUB_SHA. */
 function eventSha(): string {
@@ -20,18 +26,21 @@ function eventSha(): string {
 export async function run(): Promise<void> {
   try {
     const result = await releaseTag({
-      tag: core.getInput('tag') || 'v0.5.0-phase5-start',
+      tag: core.getInput('tag').trim(),
+      releaseFile: core.getInput('release-file').trim() || undefined,
+      onConflict: onConflictInput(),
       sha: core.getInput('sha') || eventSha(),
       token: core.getInput('github-token', { required: true }),
       repository: process.env.GITHUB_REPOSITORY ?? '',
       apiUrl: process.env.GITHUB_API_URL,
       smokeReportPath: core.getInput('smoke-report') || 'reports/performance/smoke-summary.json',
       canaryReportPath: core.getInput('canary-report') || undefined,
-      log: { info: core.info, warning: core.warning, debug: core.debug },
+      log: { info: core.info, notice: core.notice, warning: core.warning, debug: core.debug },
     });
     core.setOutput('tag', result.tag);
     core.setOutput('sha', result.sha);
     core.setOutput('created', String(result.created));
+    core.setOutput('skipped', String(result.skipped));
     core.setOutput('release-url', result.releaseUrl);
     await core.summary.addRaw(result.summary).write();
   } catch (err) {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseCanaryReport } from '../../../core/src/canary/report.js';
 import type { CanaryReport } from '../../../core/src/canary/types.js';
+import { declaredReleaseTag, RELEASE_FILE } from '../../../core/src/release/config.js';
 import {
   checkSha,
   checkTagName,
@@ -23,12 +24,20 @@ import { upsertStickyComment } from '../../../lib/github/comment.js';
 
 export interface ReleaseLog {
   info(message: string): void;
+  notice(message: string): void;
   warning(message: string): void;
   debug(message: string): void;
 }
 
+/** What to do when the tag already exists on another commit: fail the step, or skip with a notice. */
+export type OnConflict = 'fail' | 'skip';
+
 export interface ReleaseTagOptions {
+  /** Empty: the `tag` of `releaseFile` in the commit being tagged, else DEFAULT_RELEASE_TAG. */
   tag: string;
+  /** Repository path of the release file (default release.json). */
+  releaseFile?: string | undefined;
+  onConflict?: OnConflict | undefined;
   sha: string;
   token: string;
   repository: string;
@@ -42,6 +51,8 @@ export interface ReleaseTagResult {
   tag: string;
   sha: string;
   created: boolean;
+  /** true when the tag already existed on another commit and onConflict was "skip". */
+  skipped: boolean;
   releaseUrl: string;
   summary: string;
 }
@@ -115,6 +126,46 @@ async function ensureRelease(
   return { url: data.html_url, created: true };
 }
 
+/**
+ * The tag to release: the explicit input, else the one the commit being tagged declares in its
+ * release file (read at that commit, so a later bump on main cannot relabel an earlier commit),
+ * else the historical default when the repository has no release file.
+ */
+async function resolveTag(
+  gh: GitHubClient,
+  opts: ReleaseTagOptions,
+  sha: string,
+): Promise<{ tag: string; from?: string }> {
+  if (opts.tag) return { tag: checkTagName(opts.tag) };
+  const file = opts.releaseFile || RELEASE_FILE;
+  const where = `${file} at ${shortSha(sha)}`;
+  let text: string | undefined;
+  try {
+    const { data } = await gh.octokit.rest.repos.getContent({ owner: gh.owner, repo: gh.repo, path: file, ref: sha });
+    const f = data as { type?: unknown; content?: unknown; encoding?: unknown };
+    if (Array.isArray(data) || f.type !== 'file' || typeof f.content !== 'string' || f.encoding !== 'base64') {
+      throw new ReleaseRefusedError(`${where} is not a file GitHub returns with its content`);
+    }
+    text = Buffer.from(f.content, 'base64').toString('utf8');
+  } catch (err) {
+    if (!notFound(err)) throw err;
+  }
+  const tag = declaredReleaseTag(text, where);
+  opts.log.info(
+    text === undefined ? `no ${where}: releasing the default tag ${tag}` : `release tag ${tag} declared in ${where}`,
+  );
+  return text === undefined ? { tag } : { tag, from: file };
+}
+
+async function existingReleaseUrl(gh: GitHubClient, tag: string): Promise<string> {
+  try {
+    return (await gh.octokit.rest.repos.getReleaseByTag({ owner: gh.owner, repo: gh.repo, tag })).data.html_url;
+  } catch (err) {
+    if (notFound(err)) return '';
+    throw err;
+  }
+}
+
 /** The merged pull request whose merge produced `sha` (else any PR associated with it). */
 async function pullRequestFor(gh: GitHubClient, sha: string): Promise<number | undefined> {
   const { data } = await gh.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
@@ -128,7 +179,8 @@ async function pullRequestFor(gh: GitHubClient, sha: string): Promise<number | u
 }
 
 export async function releaseTag(opts: ReleaseTagOptions): Promise<ReleaseTagResult> {
-  const tag = checkTagName(opts.tag);
+  if (opts.tag) checkTagName(opts.tag);
+  const onConflict = opts.onConflict ?? 'fail';
   const sha = checkSha(opts.sha);
   const smoke = releasableSmokeReport(readJson(opts.smokeReportPath, 'smoke report'), sha, opts.smokeReportPath);
   let canary: CanaryReport | undefined;
@@ -140,13 +192,14 @@ export async function releaseTag(opts: ReleaseTagOptions): Promise<ReleaseTagRes
       throw err instanceof ReleaseRefusedError ? err : new ReleaseRefusedError((err as Error).message);
     }
   }
-  const notesInput: ReleaseNotesInput = { tag, sha, smoke, canary };
   const gh = createGitHubClient({
     token: opts.token,
     repository: opts.repository,
     baseUrl: opts.apiUrl,
     log: opts.log,
   });
+  const { tag, from } = await resolveTag(gh, opts, sha);
+  const notesInput: ReleaseNotesInput = { tag, sha, smoke, canary };
 
   let created = false;
   let current = await taggedCommit(gh, tag);
@@ -155,8 +208,24 @@ export async function releaseTag(opts: ReleaseTagOptions): Promise<ReleaseTagRes
     if (!created) current = await taggedCommit(gh, tag); // lost a race: judge what the winner created
   }
   if (!created && current !== sha) {
+    const at = current ? shortSha(current) : 'an unknown object';
+    const next = from ? `bump ${from}` : 'choose another tag';
+    if (onConflict === 'skip') {
+      const message = `${tag} already released at ${at}; ${next} to release this commit (${shortSha(sha)})`;
+      opts.log.notice(message);
+      const releaseUrl = await existingReleaseUrl(gh, tag);
+      const link = releaseUrl ? ` ([release](${releaseUrl}))` : '';
+      return {
+        tag,
+        sha,
+        created: false,
+        skipped: true,
+        releaseUrl,
+        summary: `### Release skipped\n\n\`${tag}\` already released at \`${at}\`${link}; ${next} to release \`${shortSha(sha)}\`. The tag was not moved.\n`,
+      };
+    }
     throw new ReleaseRefusedError(
-      `tag ${tag} already points at ${current ? shortSha(current) : 'an unknown object'}, not ${shortSha(sha)}; tags are never moved (delete the tag by hand or choose another tag)`,
+      `tag ${tag} already points at ${at}, not ${shortSha(sha)}; tags are never moved (${next}, or delete the tag by hand)`,
     );
   }
   opts.log.info(
@@ -179,5 +248,12 @@ export async function releaseTag(opts: ReleaseTagOptions): Promise<ReleaseTagRes
   });
   if (comment) opts.log.info(`pull request comment ${comment.action}: ${comment.url}`);
 
-  return { tag, sha, created, releaseUrl: release.url, summary: `${body}\n${renderReleaseNotes(notesInput)}` };
+  return {
+    tag,
+    sha,
+    created,
+    skipped: false,
+    releaseUrl: release.url,
+    summary: `${body}\n${renderReleaseNotes(notesInput)}`,
+  };
 }

@@ -231,23 +231,55 @@ export class PgTenantStore implements TenantStore {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.o.connectionString });
+    // Named so an operator (and the tests) can tell the listener connection apart in pg_stat_activity.
+    const client = new pg.Client({
+      connectionString: this.o.connectionString,
+      application_name: `hotel-listener ${this.o.schema}`.slice(0, 63),
+    });
     client.on('notification', (n) => {
       if (n.payload !== this.o.schema) return;
       clearTimeout(this.debounce);
       this.debounce = setTimeout(() => void this.reload('notify'), 50);
     });
     client.on('error', (err) => {
+      if (this.listener !== client) return;
       this.log.warn({ err: err.message }, 'PostgreSQL listener lost; reconnecting');
       this.listener = undefined;
       client.end().catch(() => undefined);
-      if (!this.closed) this.reconnect = setTimeout(() => void this.listen().catch(() => undefined), 1000);
+      this.relisten(1000);
     });
-    await client.connect();
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listener = client;
     // Changes made while the listener was down are caught by this read.
     if (this.doc) await this.reload('listen');
+  }
+
+  /** Retries LISTEN with a capped backoff until it succeeds: the poll alone would delay changes by up to its interval. */
+  private relisten(delayMs: number): void {
+    if (this.closed) return;
+    this.reconnect = setTimeout(() => {
+      this.listen().then(
+        () => this.log.info({ event: 'listener_restored' }, 'PostgreSQL listener reconnected'),
+        (err: Error) => {
+          this.log.warn(
+            { err: err.message, retry_ms: Math.min(delayMs * 2, 30000) },
+            'PostgreSQL listener reconnect failed',
+          );
+          this.relisten(Math.min(delayMs * 2, 30000));
+        },
+      );
+    }, delayMs);
+    this.reconnect.unref();
   }
 
   private set(doc: TenantsDocument): void {

@@ -1,1 +1,0 @@
-module.exports = eval("require")("../../k6/budget.json");
