@@ -21,6 +21,7 @@ export interface ServiceHandle {
 }
 
 export interface StartOptions {
+  /** Service environment on top of this process's; `PORT` here fixes the port (default 0: the OS picks). */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
   waitReady?: boolean;
@@ -72,7 +73,8 @@ export async function startService(opts: StartOptions = {}): Promise<ServiceHand
   if (!existsSync(entry)) throw new ServiceStartError(`${entry} not found: run "npm run build" first`);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
-  Object.assign(env, { HOST: '127.0.0.1' }, opts.env ?? {}, { PORT: '0' });
+  // PORT 0 (the OS picks) unless the caller asks for a port; an inherited PORT never leaks in.
+  Object.assign(env, { HOST: '127.0.0.1', PORT: '0' }, opts.env ?? {});
 
   installExitHooks();
   const child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -83,6 +83,7 @@ class LocalDeployer implements Deployer {
     const canary = await startService({
       env: {
         ...this.d.canary_env,
+        ...(this.d.canary_port ? { PORT: String(this.d.canary_port) } : {}),
         SERVICE_TRACK: 'canary',
         GIT_COMMIT: this.plan.sha,
       },

@@ -7,17 +7,10 @@
  * started), 3 the run could not be carried out (e.g. Prometheus unreachable before the deploy).
  */
 import { readFileSync } from 'node:fs';
-import {
-  parseCanaryReport,
-  rejudge,
-  renderCanaryMarkdown,
-  type CanaryReport,
-  type Verdict,
-} from '../../core/src/canary/index.js';
+import { parseCanaryReport, rejudge, renderCanaryMarkdown } from '../../core/src/canary/index.js';
 import { writeJsonAtomic } from '../atomic-write.js';
 import { describePlan, PlanError, resolvePlan, type CanaryPlan, type PlanInputs } from './plan.js';
 import { CanaryRunError, runCanary, type RunResult } from './run.js';
-import { combineVerdicts } from './verdict.js';
 
 export const USAGE_EXIT = 2;
 export const RUN_ERROR_EXIT = 3;
@@ -45,33 +38,6 @@ export function consoleShell(): Shell {
 }
 
 const ms = (v: number | null): string => (v === null ? '' : v.toFixed(1));
-
-/** C1's rendering of the synthetic judgement, headed by the run's final verdict when it differs, plus the Prometheus one. */
-function renderRun(result: RunResult): string {
-  const parts: string[] = [];
-  const run = result.report.plan.run as {
-    precondition_failure: string | null;
-    prometheus: { report: CanaryReport | null; error: string | null } | null;
-  };
-  if (result.verdict !== result.report.verdict || run.precondition_failure) {
-    parts.push(
-      `## Canary final verdict: ${result.verdict.toUpperCase()} (${result.report.outcome.detail ?? result.action})`,
-      '',
-    );
-    for (const r of result.reasons) parts.push(`- ${r}`);
-    parts.push('');
-  }
-  parts.push(renderCanaryMarkdown(result.report));
-  if (run.prometheus) {
-    parts.push('', '### Prometheus histograms (both tracks, same window)', '');
-    parts.push(
-      run.prometheus.report
-        ? renderCanaryMarkdown(run.prometheus.report).replace(/^## /m, '#### ')
-        : `No judgement: ${run.prometheus.error ?? 'no data'}`,
-    );
-  }
-  return parts.join('\n');
-}
 
 export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, shell: Shell): Promise<number> {
   let plan: CanaryPlan;
@@ -103,7 +69,7 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
   }
 
   writeJsonAtomic(plan.report_path, result.report);
-  const markdown = renderRun(result);
+  const markdown = renderCanaryMarkdown(result.report);
   shell.setOutput('verdict', result.verdict);
   shell.setOutput('baseline-p95-ms', ms(result.baselineP95Ms));
   shell.setOutput('canary-p95-ms', ms(result.canaryP95Ms));
@@ -122,16 +88,10 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
   return result.verdict === 'pass' ? 0 : 1;
 }
 
-interface RunRecord {
-  precondition_failure?: string | null;
-  prometheus?: { report: unknown; error: string | null } | null;
-  final_verdict?: Verdict;
-}
-
 /**
- * `judge <report.json>`: recompute the verdict from the report alone (C1's rejudge on the synthetic
- * intervals, and on the Prometheus histograms when recorded), recombine them as the run did, and
- * compare with what was recorded. 0 when everything agrees.
+ * `judge <report.json>`: recompute the final verdict from the report alone (the synthetic
+ * judgement, the Prometheus judgement when recorded, and the preconditions) and compare it and
+ * its parts with what was recorded. 0 when everything agrees.
  */
 export function rejudgeFile(path: string, shell: Shell): number {
   let text: string;
@@ -143,32 +103,18 @@ export function rejudgeFile(path: string, shell: Shell): number {
   }
   try {
     const report = parseCanaryReport(JSON.parse(text), path);
-    const main = rejudge(report);
-    const run = (report.plan.run ?? {}) as RunRecord;
-    const differences = [...main.differences];
-    shell.log(`synthetic judgement: recorded ${main.recorded_verdict}, recomputed ${main.judgement.verdict}`);
-    let prom: { report: CanaryReport | null; error: string | null } | null = null;
-    if (run.prometheus) {
-      const pr = run.prometheus.report
-        ? parseCanaryReport(run.prometheus.report, `${path} (Prometheus judgement)`)
-        : null;
-      if (pr) {
-        const r = rejudge(pr);
-        shell.log(`Prometheus judgement: recorded ${r.recorded_verdict}, recomputed ${r.judgement.verdict}`);
-        differences.push(...r.differences.map((d) => `Prometheus ${d}`));
-        prom = { report: { ...pr, verdict: r.judgement.verdict, reasons: r.judgement.reasons }, error: null };
-      } else {
-        prom = { report: null, error: run.prometheus.error };
-      }
-    }
-    const final = combineVerdicts(main.judgement, prom, run.precondition_failure ?? null).verdict;
-    const recordedFinal = run.final_verdict ?? report.verdict;
-    if (final !== recordedFinal) differences.push(`final verdict: recorded ${recordedFinal}, recomputed ${final}`);
-    if (differences.length === 0) {
-      shell.log(`agrees: final verdict ${final}`);
+    const r = rejudge(report);
+    shell.log(`synthetic judgement: recorded ${report.judgement.verdict}, recomputed ${r.judgement.verdict}`);
+    if (report.prometheus)
+      shell.log(
+        `Prometheus judgement: recorded ${report.prometheus.judgement?.verdict ?? `none (${report.prometheus.error ?? 'no data'})`}, recomputed ${r.prometheus?.verdict ?? 'none (inconclusive)'}`,
+      );
+    for (const p of report.preconditions ?? []) if (!p.ok) shell.log(`precondition ${p.step} failed: ${p.reason}`);
+    if (r.agrees) {
+      shell.log(`agrees: final verdict ${r.verdict}`);
       return 0;
     }
-    shell.error(`disagrees: ${differences.join('; ')}`);
+    shell.error(`disagrees: ${r.differences.join('; ')}`);
     return 1;
   } catch (err) {
     shell.error(`${path}: ${(err as Error).message}`);

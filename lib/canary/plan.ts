@@ -89,7 +89,7 @@ export interface PlanInputs {
   readinessTimeoutSeconds?: number;
   rollbackOnInconclusive?: boolean;
   budgetPath?: string;
-  /** command deployer: port handed to the deploy command as CANARY_PORT (0 or unset: a free one). */
+  /** Canary port: local deployer - the canary process listens on it; command deployer - handed to the deploy command as CANARY_PORT. 0 or unset: a free one. */
   canaryPort?: number;
   /** Extra environment for the canary only (feature flags, fault injection in tests). */
   canaryEnv?: Record<string, string>;
@@ -102,6 +102,8 @@ export type DeployerPlan =
       kind: 'local';
       /** Baseline URL, or null: a second local process with SERVICE_TRACK=stable is started. */
       baseline_url: string | null;
+      /** Port of the canary process; 0: the OS picks one. */
+      canary_port: number;
       canary_env: Record<string, string>;
     }
   | {
@@ -300,10 +302,16 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
   const kind = inputs.deployer || env.deployer || 'local';
   let deployer: DeployerPlan;
   if (kind === 'local') {
-    // startService lets the OS pick the port; a scrape config finds the canary by service discovery.
-    if (canaryPort !== 0)
-      throw new PlanError('canary-port applies to the command deployer only (the local canary gets a free port)');
-    deployer = { kind: 'local', baseline_url: baselineUrl, canary_env: { ...inputs.canaryEnv } };
+    // canary-port 0: the OS picks the port (a scrape config then finds the canary by service
+    // discovery); a fixed port suits a static scrape config.
+    if (inputs.canaryEnv && 'PORT' in inputs.canaryEnv)
+      throw new PlanError("set the local canary's port with canary-port, not PORT in canary-env");
+    deployer = {
+      kind: 'local',
+      baseline_url: baselineUrl,
+      canary_port: canaryPort,
+      canary_env: { ...inputs.canaryEnv },
+    };
   } else if (kind === 'command') {
     const deploy = inputs.deployCommand || env.deploy_command;
     if (!deploy) throw new PlanError('the command deployer needs a deploy command (input deploy-command)');
@@ -409,7 +417,7 @@ export function describePlan(p: CanaryPlan): string {
   const lines = [
     `Canary plan for ${p.environment} at ${p.sha} (config: ${p.config_source})`,
     d.kind === 'local'
-      ? `  deploy:    local process, SERVICE_TRACK=canary on a free port; baseline ${d.baseline_url ?? 'a second local process (SERVICE_TRACK=stable)'}`
+      ? `  deploy:    local process, SERVICE_TRACK=canary on ${d.canary_port ? `port ${d.canary_port}` : 'a free port'}; baseline ${d.baseline_url ?? 'a second local process (SERVICE_TRACK=stable)'}`
       : `  deploy:    command \`${d.commands.deploy}\` (timeout ${d.command_timeout_s}s); baseline ${d.baseline_url}`,
     ...(d.kind === 'command'
       ? [

@@ -7,6 +7,7 @@
 import {
   buildCanaryReport,
   decideOutcome,
+  finalVerdict,
   histogramFromBuckets,
   judge,
   shouldAbortEarly,
@@ -15,6 +16,8 @@ import {
   type CanaryReport,
   type IntervalSamples as JudgeInterval,
   type LatencyHistogram,
+  type Precondition,
+  type PrometheusPart,
   type TrackSamples,
   type Verdict,
 } from '../../core/src/canary/index.js';
@@ -25,7 +28,6 @@ import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';
 import { killLiveCommands } from './shell.js';
-import { combineVerdicts } from './verdict.js';
 import { builtinTraffic, k6Traffic, type TrafficSource } from './traffic.js';
 
 export interface RunHooks {
@@ -46,17 +48,6 @@ export interface BaselineCapture {
   query?: string;
   /** 'before-deploy' (the baseline as it serves) or 'analysis-window' (under the synthetic traffic). */
   window: 'before-deploy' | 'analysis-window';
-}
-
-/** The histogram judgement of both tracks' Prometheus series: a full report of its own (re-judgeable). */
-export interface PrometheusJudgement {
-  queries: string[];
-  report: CanaryReport | null;
-  /** p95 of each track over the whole analysis window (histogram_quantile). */
-  canary_p95_ms: number | null;
-  baseline_p95_ms: number | null;
-  /** Why there is no judgement (Prometheus failed mid-run), in words. */
-  error: string | null;
 }
 
 export interface RunResult {
@@ -229,22 +220,23 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
   const intervals: JudgeInterval[] = [];
   const bounds: Array<{ start: number; end: number }> = [];
   let judgement: CanaryJudgement = judge([], plan.judge, plan.analysis.seed);
-  let preconditionFailure: string | null = null;
+  const preconditions: Precondition[] = [];
   let targets: Targets | null = null;
   let readiness: ReadinessResult | null = null;
-  let promJudgement: PrometheusJudgement | null = null;
+  let promPart: Omit<PrometheusPart, 'judgement'> | null = null;
+  let promJudgement: CanaryJudgement | null = null;
   let metricsSeen: { seen: boolean; waited_ms: number } | null = null;
   let action: CanaryAction;
   let outcomeDetail: string;
   let verdict: Verdict;
-  let reasons: string[];
   try {
     let p0 = Date.now();
     saveState(false);
     try {
       targets = await deployer.deploy(ac.signal);
+      preconditions.push({ step: 'deploy', ok: true, reason: `canary deployed at ${targets.canaryUrl}` });
     } catch (err) {
-      preconditionFailure = `deploy failed: ${(err as Error).message}`;
+      preconditions.push({ step: 'deploy', ok: false, reason: `deploy failed: ${(err as Error).message}` });
     } finally {
       saveState(false);
       timings.deploy = Date.now() - p0;
@@ -255,9 +247,15 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
       readiness = await deployer.waitReady(ac.signal);
       timings.readiness = Date.now() - p0;
       if (!readiness.ready) {
-        preconditionFailure = `the canary never became ready: ${readiness.attempts} probes of ${plan.readiness.path} over ${(readiness.elapsed_ms / 1000).toFixed(1)} s (timeout ${plan.readiness.timeout_s} s), last answer ${readiness.last}`;
+        preconditions.push({
+          step: 'readiness',
+          ok: false,
+          reason: `the canary never became ready: ${readiness.attempts} probes of ${plan.readiness.path} over ${(readiness.elapsed_ms / 1000).toFixed(1)} s (timeout ${plan.readiness.timeout_s} s), last answer ${readiness.last}`,
+        });
       } else {
-        hooks.log(`canary ready after ${readiness.attempts} probe(s), ${readiness.elapsed_ms} ms`);
+        const reason = `canary ready after ${readiness.attempts} probe(s), ${readiness.elapsed_ms} ms`;
+        preconditions.push({ step: 'readiness', ok: true, reason });
+        hooks.log(reason);
       }
     }
 
@@ -304,39 +302,41 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
           q.interval_errors.stable,
           q.interval_errors.canary,
         ];
-        promJudgement = { queries, report: null, canary_p95_ms: null, baseline_p95_ms: null, error: null };
+        const part: Omit<PrometheusPart, 'judgement'> = {
+          queries,
+          intervals: [],
+          error: null,
+          baseline_p95_ms: null,
+          canary_p95_ms: null,
+        };
+        promPart = part;
         // The last interval's samples reach Prometheus on its next scrape.
         await sleep((plan.prometheus!.scrape_interval_s + 1) * 1000);
         try {
-          promJudgement.report = buildCanaryReport({
-            environment: plan.environment,
-            sha: plan.sha,
-            source: 'prometheus',
-            queries,
-            plan: { prometheus: plan.prometheus },
-            settings: plan.judge,
-            seed: plan.analysis.seed,
-            intervals: await prometheusIntervals(prom, plan, bounds),
-            outcome: { action: 'none', detail: 'recorded beside the synthetic judgement; see the main report outcome' },
-          });
+          part.intervals = await prometheusIntervals(prom, plan, bounds);
           const endS = bounds[bounds.length - 1]!.end / 1000;
           const windowQ = plan.prometheus!.queries.window_p95;
           const [[sb], [cb]] = await Promise.all([prom.query(windowQ.stable, endS), prom.query(windowQ.canary, endS)]);
-          promJudgement.baseline_p95_ms = sb && Number.isFinite(sb.value) ? sb.value * 1000 : null;
-          promJudgement.canary_p95_ms = cb && Number.isFinite(cb.value) ? cb.value * 1000 : null;
+          part.baseline_p95_ms = sb && Number.isFinite(sb.value) ? sb.value * 1000 : null;
+          part.canary_p95_ms = cb && Number.isFinite(cb.value) ? cb.value * 1000 : null;
+          promJudgement = judge(part.intervals, plan.judge, plan.analysis.seed);
           hooks.log(
-            `Prometheus judgement: ${promJudgement.report.verdict} (baseline p95 ${promJudgement.baseline_p95_ms?.toFixed(1) ?? '-'} ms, canary p95 ${promJudgement.canary_p95_ms?.toFixed(1) ?? '-'} ms)`,
+            `Prometheus judgement: ${promJudgement.verdict} (baseline p95 ${part.baseline_p95_ms?.toFixed(1) ?? '-'} ms, canary p95 ${part.canary_p95_ms?.toFixed(1) ?? '-'} ms)`,
           );
         } catch (err) {
-          promJudgement.error =
+          part.error =
             err instanceof PrometheusError ? err.message : `Prometheus judgement failed: ${(err as Error).message}`;
-          hooks.warn(promJudgement.error);
+          hooks.warn(`Prometheus failed after the deploy: ${part.error}; its judgement counts as inconclusive`);
         }
         timings.prometheus = Date.now() - p0;
       }
     }
 
-    ({ verdict, reasons } = combineVerdicts(judgement, promJudgement, preconditionFailure));
+    ({ verdict } = finalVerdict({
+      synthetic: judgement,
+      prometheus: promPart && { judgement: promJudgement, error: promPart.error },
+      preconditions,
+    }));
     if (ac.signal.aborted) throw new CanaryRunError(`interrupted by ${signalled ?? 'abort'}`);
 
     p0 = Date.now();
@@ -357,8 +357,7 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
       outcomeDetail = `${action} failed: ${(err as Error).message}`;
       hooks.warn(outcomeDetail);
       if (action === 'promote') {
-        verdict = 'fail';
-        reasons.push(outcomeDetail);
+        preconditions.push({ step: 'promote', ok: false, reason: outcomeDetail });
         action = 'rollback';
         await deployer.rollback().catch((e: Error) => hooks.warn(`rollback failed: ${e.message}`));
       }
@@ -387,12 +386,12 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
         }
       : {
           source: 'prometheus',
-          p95_ms: promJudgement?.baseline_p95_ms ?? null,
+          p95_ms: promPart?.baseline_p95_ms ?? null,
           query: plan.prometheus!.queries.window_p95.stable,
           window: 'analysis-window',
         }
     : { source: 'synthetic', p95_ms: finiteOrNull(judgement.baseline_p95_ms ?? undefined), window: 'analysis-window' };
-  const canaryP95 = prom ? (promJudgement?.canary_p95_ms ?? judgement.canary_p95_ms) : judgement.canary_p95_ms;
+  const canaryP95 = prom ? (promPart?.canary_p95_ms ?? judgement.canary_p95_ms) : judgement.canary_p95_ms;
 
   timings.total = Date.now() - t0;
   const report = buildCanaryReport({
@@ -404,24 +403,22 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
       run: {
         targets,
         readiness,
-        precondition_failure: preconditionFailure,
         prometheus_discovery: metricsSeen,
         baseline_capture: baselineCapture,
-        prometheus: promJudgement,
-        final_verdict: verdict,
-        final_reasons: reasons,
         timings_ms: timings,
       },
     },
     settings: plan.judge,
     seed: plan.analysis.seed,
     intervals,
+    preconditions,
+    prometheus: promPart,
     outcome: { action, detail: outcomeDetail },
   });
   return {
     report,
-    verdict,
-    reasons,
+    verdict: report.verdict,
+    reasons: report.reasons,
     action,
     baselineP95Ms: baselineCapture.p95_ms,
     canaryP95Ms: finiteOrNull(canaryP95 ?? undefined),

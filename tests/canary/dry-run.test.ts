@@ -150,3 +150,24 @@ test('environments come from canary.config.json in the workspace when it exists'
   expect(staging.code).toBe(2);
   expect(staging.stderr).toContain('unknown environment "staging"');
 });
+
+test('canary-port fixes the local canary port in the plan; PORT in canary-env is refused', async () => {
+  const r = await traced(
+    cliBuild,
+    ['--dry-run', 'staging', 'abc1234', '--canary-port', '45678'],
+    { PATH: process.env.PATH },
+    dir,
+  );
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('local process, SERVICE_TRACK=canary on port 45678;');
+  expect(planJson(r.stdout)).toMatchObject({ deployer: { kind: 'local', canary_port: 45678 } });
+  const bad = await traced(
+    cliBuild,
+    ['--dry-run', 'staging', 'abc1234', '--canary-env', 'PORT=45678'],
+    { PATH: process.env.PATH },
+    dir,
+  );
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.trim()).toBe("error: set the local canary's port with canary-port, not PORT in canary-env");
+  expect([...r.trace, ...bad.trace]).toEqual([]);
+});

@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CanaryReport } from '../../core/src/canary/index.js';
 import { PrometheusClient } from '../../lib/canary/prometheus.js';
 import { drive, smokeRequests } from '../../lib/load/driver.js';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
@@ -144,10 +145,9 @@ async function rejudge(reportPath: string): Promise<Finished> {
 
 interface RunRecord {
   baseline_capture: { source: string; window: string; p95_ms: number | null };
-  prometheus: { report: { verdict: string; source: string; intervals: unknown[] } | null; error: string | null } | null;
-  precondition_failure: string | null;
 }
 const runOf = (r: CaseResult): RunRecord => (r.report!.plan as { run: RunRecord }).run;
+const reportOf = (r: CaseResult): CanaryReport => r.report as unknown as CanaryReport;
 
 test('a healthy canary is promoted, judged on synthetic traffic and on Prometheus histograms, and commented on its PR', async () => {
   const sha = github.state.addCommit({ message: 'healthy change' });
@@ -165,12 +165,25 @@ test('a healthy canary is promoted, judged on synthetic traffic and on Prometheu
   expect(run.baseline_capture).toMatchObject({ source: 'prometheus', window: 'before-deploy' });
   expect(Number(r.outputs['baseline-p95-ms'])).toBe(Number(run.baseline_capture.p95_ms!.toFixed(1)));
   expect(Number(r.outputs['baseline-p95-ms'])).toBeGreaterThan(20);
-  expect(run.prometheus?.error).toBeNull();
-  expect(run.prometheus?.report).toMatchObject({ verdict: 'pass', source: 'prometheus' });
-  expect(run.prometheus?.report?.intervals).toHaveLength(3);
-  expect(r.report).toMatchObject({ verdict: 'pass', source: 'synthetic', outcome: { action: 'promote' } });
+  const report = reportOf(r);
+  expect(report.prometheus?.error).toBeNull();
+  expect(report.prometheus?.judgement?.verdict).toBe('pass');
+  expect(report.prometheus?.intervals).toHaveLength(3);
+  expect(report.prometheus?.intervals[0]?.canary.histogram?.le_ms.length).toBeGreaterThan(0);
+  expect(report.preconditions?.map((p) => [p.step, p.ok])).toEqual([
+    ['deploy', true],
+    ['readiness', true],
+  ]);
+  expect(report).toMatchObject({
+    verdict: 'pass',
+    judgement: { verdict: 'pass' },
+    source: 'synthetic',
+    outcome: { action: 'promote' },
+  });
 
-  expect(r.summary).toContain('PASS');
+  expect(r.summary).toMatch(/^## Canary ✅ PASS: /);
+  expect(r.summary).toContain('| synthetic traffic | ✅ pass |');
+  expect(r.summary).toContain('| Prometheus histograms | ✅ pass |');
   expect(r.summary).toContain('### Prometheus histograms');
   const comment = github.state.comments.find((c) => c.issue_number === 7);
   expect(comment?.body).toContain('<!-- hotel-perf:canary -->');
@@ -182,13 +195,13 @@ test('a healthy canary is promoted, judged on synthetic traffic and on Prometheu
   expect(again.stdout).toContain('agrees: final verdict pass');
 
   // A report whose recorded decision does not follow from its data is caught.
-  const tampered = JSON.parse(readFileSync(r.reportPath, 'utf8')) as { plan: { run: { final_verdict: string } } };
-  tampered.plan.run.final_verdict = 'fail';
+  const tampered = JSON.parse(readFileSync(r.reportPath, 'utf8')) as CanaryReport;
+  tampered.verdict = 'fail';
   const tamperedPath = join(r.workspace, 'tampered.json');
   writeFileSync(tamperedPath, JSON.stringify(tampered));
   const caught = await rejudge(tamperedPath);
   expect(caught.code).toBe(1);
-  expect(caught.stderr).toContain('disagrees: final verdict: recorded fail, recomputed pass');
+  expect(caught.stderr).toContain('disagrees: verdict: recorded fail, recomputed pass');
 });
 
 test('a query Prometheus rejects is a one-line error naming the server', async () => {
@@ -225,8 +238,8 @@ test('an erroring canary is rolled back', async () => {
   expect(metrics.find((m) => m.metric === 'error_budget')?.status).toBe('fail');
   expect(metrics.find((m) => m.metric === 'latency')?.status).not.toBe('fail');
   // The traffic stopped after one interval: Prometheus may hold too little of it to go beyond inconclusive.
-  expect(['fail', 'inconclusive']).toContain(runOf(r).prometheus?.report?.verdict);
-  expect(r.report).toMatchObject({ outcome: { action: 'rollback' } });
+  expect(['fail', 'inconclusive']).toContain(reportOf(r).prometheus?.judgement?.verdict);
+  expect(r.report).toMatchObject({ verdict: 'fail', outcome: { action: 'rollback' } });
   await expectCanaryGone(r);
 });
 
@@ -238,11 +251,20 @@ test('a canary that never becomes ready is rolled back and cleaned up, verdict f
   });
   expectExit(r, 1);
   expect(r.outputs.verdict).toBe('fail');
-  expect(runOf(r).precondition_failure).toMatch(
+  const report = reportOf(r);
+  const readiness = report.preconditions?.find((p) => p.step === 'readiness');
+  expect(readiness?.ok).toBe(false);
+  expect(readiness?.reason).toMatch(
     /^the canary never became ready: \d+ probes of \/health\/ready over .* last answer HTTP 503$/,
   );
-  expect(r.report).toMatchObject({ outcome: { action: 'rollback' }, intervals: [] });
-  expect(r.summary).toContain('final verdict: FAIL');
+  expect(report).toMatchObject({
+    verdict: 'fail',
+    reasons: [readiness!.reason],
+    outcome: { action: 'rollback' },
+    intervals: [],
+  });
+  expect(r.summary).toMatch(/^## Canary ❌ FAIL: /);
+  expect(r.summary).toContain(`| readiness | ❌ fail | ${readiness!.reason} |`);
   await expectCanaryGone(r);
   const again = await rejudge(r.reportPath);
   expect(again.stdout).toContain('agrees: final verdict fail');

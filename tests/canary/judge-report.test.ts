@@ -11,6 +11,7 @@ import {
   parseCanaryReport,
   rejudge,
   renderCanaryMarkdown,
+  type BuildCanaryReportInput,
   type CanaryReport,
   type IntervalSamples,
   type JudgeSettings,
@@ -28,9 +29,15 @@ const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as obj
 const S: JudgeSettings = { ...DEFAULT_JUDGE_SETTINGS };
 
 /** A report as it lands on disk and is read back: through JSON. */
-function roundTrip(intervals: IntervalSamples[], settings = S, seed = 99): CanaryReport {
+function roundTrip(
+  intervals: IntervalSamples[],
+  settings = S,
+  seed = 99,
+  extra: Pick<BuildCanaryReportInput, 'preconditions' | 'prometheus'> = {},
+): CanaryReport {
   const j = judge(intervals, settings, seed);
   const report = buildCanaryReport({
+    ...extra,
     environment: 'staging',
     sha: 'abc1234',
     source: 'synthetic',
@@ -91,6 +98,7 @@ describe('canary report v1', () => {
     const r = rejudge(tampered);
     expect(r.agrees).toBe(false);
     expect(r.differences[0]).toBe('verdict: recorded pass, recomputed fail');
+    expect(r.differences[1]).toBe('synthetic verdict: recorded pass, recomputed fail');
     expect(r.differences.some((d) => d.startsWith('canary p95: recorded'))).toBe(true);
   });
 
@@ -138,5 +146,100 @@ describe('canary report v1', () => {
     expect(md).toContain(p95Line);
     expect(md).toContain('x-axis "interval" ["1", "2", "3", "4", "5"]');
     expect(renderCanaryMarkdown(roundTrip([]))).not.toContain('mermaid');
+  });
+});
+
+describe('the report carries one final verdict: synthetic judgement, Prometheus judgement and preconditions', () => {
+  const ready = { step: 'deploy' as const, ok: true, reason: 'canary deployed at http://127.0.0.1:1' };
+  const promPart = (intervals: IntervalSamples[], error: string | null = null) => ({
+    queries: ['sum by (le) (increase(http_request_duration_seconds_bucket{track="canary"}[2s]))'],
+    intervals,
+    error,
+    baseline_p95_ms: null,
+    canary_p95_ms: null,
+  });
+  const healthy = () => sim(11, 300, REALISTIC);
+  const slowHistograms = () => binned(sim(12, 300, { ...REALISTIC, medianMs: 70 }));
+
+  function expectConsistent(report: CanaryReport, verdict: string): void {
+    expect(validate(report)).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(report.verdict).toBe(verdict);
+    const r = rejudge(parseCanaryReport(report));
+    expect(r.differences).toEqual([]);
+    expect(r.verdict).toBe(verdict);
+    expect(r.reasons).toEqual(report.reasons);
+  }
+
+  it('a healthy synthetic judgement with a failing Prometheus judgement is a fail, and rejudge recomputes both', () => {
+    const report = roundTrip(healthy(), S, 99, { preconditions: [ready], prometheus: promPart(slowHistograms()) });
+    expect(report.judgement.verdict).toBe('pass');
+    expect(report.prometheus?.judgement?.verdict).toBe('fail');
+    expectConsistent(report, 'fail');
+    expect(report.reasons.at(-1)).toMatch(/^Prometheus histograms: fail \(/);
+
+    // Tampering with the top-level decision, or with the Prometheus data behind it, is caught.
+    expect(rejudge({ ...report, verdict: 'pass' }).differences).toEqual(['verdict: recorded pass, recomputed fail']);
+    const faster = structuredClone(report);
+    faster.prometheus!.intervals = binned(healthy());
+    const r = rejudge(faster);
+    expect(r.agrees).toBe(false);
+    expect(r.differences).toEqual([
+      'verdict: recorded fail, recomputed pass',
+      'Prometheus verdict: recorded fail, recomputed pass',
+    ]);
+  });
+
+  it('Prometheus failing mid-run makes a healthy run inconclusive, with the error as the reason', () => {
+    const error = 'Prometheus at http://127.0.0.1:9 is unreachable (ECONNREFUSED)';
+    const report = roundTrip(healthy(), S, 99, { preconditions: [ready], prometheus: promPart([], error) });
+    expect(report.prometheus?.judgement).toBeNull();
+    expectConsistent(report, 'inconclusive');
+    expect(report.reasons).toContain(`Prometheus histograms: inconclusive (${error})`);
+    expect(renderCanaryMarkdown(report)).toContain(
+      `| Prometheus histograms | ⚠️ inconclusive | no judgement: ${error} |`,
+    );
+  });
+
+  it('a failed precondition is a fail whatever the (empty) data say, and is the only reason', () => {
+    const never = { step: 'readiness' as const, ok: false, reason: 'the canary never became ready: 5 probes' };
+    const report = roundTrip([], S, 99, { preconditions: [ready, never], prometheus: null });
+    expect(report.judgement.verdict).toBe('inconclusive');
+    expectConsistent(report, 'fail');
+    expect(report.reasons).toEqual([never.reason]);
+    const md = renderCanaryMarkdown(report);
+    expect(md).toMatch(/^## Canary ❌ FAIL: /);
+    expect(md).toContain(`| readiness | ❌ fail | ${never.reason} |`);
+    expect(md).toContain('| synthetic traffic | ⚠️ inconclusive |');
+
+    const hidden = structuredClone(report);
+    hidden.preconditions![1]!.ok = true;
+    expect(rejudge(hidden).differences).toEqual(['verdict: recorded fail, recomputed inconclusive']);
+  });
+
+  it('a failed promote after a passing judgement is a fail, with the synthetic reasons kept', () => {
+    const promote = { step: 'promote' as const, ok: false, reason: 'promote failed: exit 1' };
+    const report = roundTrip(healthy(), S, 99, { preconditions: [ready, promote] });
+    expectConsistent(report, 'fail');
+    expect(report.reasons[0]).toBe(promote.reason);
+    expect(report.reasons.slice(1)).toEqual(report.judgement.reasons);
+  });
+
+  it('a report without the parts (written before they were recorded) re-judges as its synthetic judgement', () => {
+    const report = roundTrip(healthy()) as Partial<CanaryReport>;
+    delete report.preconditions;
+    delete report.prometheus;
+    expect(validate(report)).toBe(true);
+    expect(rejudge(parseCanaryReport(report)).agrees).toBe(true);
+  });
+
+  it('the schema rejects a malformed part', () => {
+    const report = roundTrip(healthy(), S, 99, { preconditions: [ready], prometheus: promPart([], 'down') });
+    const r1 = structuredClone(report) as unknown as { preconditions: Array<Record<string, unknown>> };
+    r1.preconditions[0]!.step = 'pray';
+    expect(validate(r1)).toBe(false);
+    const r2 = structuredClone(report) as unknown as { prometheus: Record<string, unknown> };
+    delete r2.prometheus.error;
+    expect(validate(r2)).toBe(false);
   });
 });

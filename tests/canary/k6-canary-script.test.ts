@@ -4,61 +4,10 @@
  * the built-in driver signs it) at the same arrival rate, tagged by target, and the canary's
  * thresholds must come from k6/budget.json.
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import vm from 'node:vm';
 import { smokeRequests } from '../../lib/load/driver.js';
-import { repoRoot } from './helpers.js';
-
-const k6Dir = join(repoRoot, 'k6');
-
-interface Sent {
-  method: string;
-  url: string;
-  body: string | null;
-  params: { headers: Record<string, string>; tags: Record<string, string> };
-}
-
-async function loadScript(env: Record<string, string>) {
-  const sent: Sent[] = [];
-  const exec = { scenario: { iterationInTest: 0 } };
-  const open = (p: string): string => readFileSync(join(k6Dir, p), 'utf8');
-  const context = vm.createContext({ open, __ENV: env, JSON, Number, console });
-  const stubs: Record<string, Record<string, unknown>> = {
-    'k6/http': {
-      default: {
-        request: (method: string, url: string, body: string | null, params: Sent['params']) => {
-          sent.push({ method, url, body, params });
-          return { status: 200 };
-        },
-      },
-    },
-    'k6/crypto': {
-      default: {
-        hmac: (alg: string, key: string, data: string, enc: 'hex') => createHmac(alg, key).update(data).digest(enc),
-      },
-    },
-    'k6/execution': { default: exec },
-  };
-  const mod = new vm.SourceTextModule(readFileSync(join(k6Dir, 'canary.js'), 'utf8'), {
-    context,
-    identifier: 'k6/canary.js',
-  });
-  await mod.link((specifier) => {
-    const exports = stubs[specifier];
-    if (!exports) throw new Error(`canary.js imports ${specifier}, which the test does not provide`);
-    return new vm.SyntheticModule(
-      Object.keys(exports),
-      function () {
-        for (const [k, v] of Object.entries(exports)) this.setExport(k, v);
-      },
-      { context },
-    );
-  });
-  await mod.evaluate();
-  return { ns: mod.namespace as Record<string, unknown>, sent, exec };
-}
+import { k6Dir, loadK6Script } from '../support/k6-sandbox.js';
 
 test('both targets get the same signed mix at the same rate, tagged by target; thresholds from the budget', async () => {
   const budget = JSON.parse(readFileSync(join(k6Dir, 'budget.json'), 'utf8')) as { p95_ms: number; error_rate: number };
@@ -69,7 +18,7 @@ test('both targets get the same signed mix at the same rate, tagged by target; t
     DURATION_S: '7',
     VUS: '3',
   };
-  const { ns, sent, exec } = await loadScript(env);
+  const { ns, sent, exec } = await loadK6Script('canary.js', env);
   const o = ns.options as { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, string[]> };
   expect(o.thresholds).toEqual({
     'http_req_duration{target:canary}': [`p(95)<=${budget.p95_ms}`],

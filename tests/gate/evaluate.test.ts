@@ -1,16 +1,9 @@
 import { evaluateGate } from '../../core/src/gate/index.js';
 import type { LoadResult } from '../../core/src/load-result.js';
-import { entry, fixture, projectBudget, withFailures } from './support.js';
+import { emptyRun, entry, projectBudget, realRuns, withFailures } from './support.js';
 
 const budget = projectBudget();
-let pass: LoadResult;
-let slow: LoadResult;
-let passPoints: LoadResult;
-beforeAll(async () => {
-  pass = await fixture('pass-summary-export.json');
-  slow = await fixture('slow-handle-summary.json');
-  passPoints = await fixture('pass-points.ndjson');
-});
+const { pass, slow, points: passPoints } = await realRuns('slow-handle-summary.json');
 
 describe('verdicts on the real k6 runs', () => {
   it('pass run within budget -> pass, no reasons', () => {
@@ -74,15 +67,7 @@ describe('inconclusive, never a silent pass nor a false alarm', () => {
   });
 
   it('no requests at all -> inconclusive with a plain reason', () => {
-    const empty: LoadResult = {
-      source: { format: 'ndjson' },
-      requests: 0,
-      failed_requests: 0,
-      error_rate: Number.NaN,
-      latency_ms: { p95: Number.NaN },
-      thresholds: [],
-    };
-    const g = evaluateGate({ result: empty, budget });
+    const g = evaluateGate({ result: emptyRun(), budget });
     expect(g.verdict).toBe('inconclusive');
     expect(g.reasons).toEqual(['no HTTP requests were recorded, so there is nothing to judge']);
     expect(g.checks.find((c) => c.id === 'p95')?.ok).toBeNull();

@@ -13,7 +13,7 @@ import {
   type SmokeReport,
 } from '../../core/src/gate/index.js';
 import type { LoadResult } from '../../core/src/load-result.js';
-import { entry, fixture, projectBudget, repoRoot, withFailures } from './support.js';
+import { emptyRun, entry, projectBudget, realRuns, repoRoot, withFailures } from './support.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const schema = JSON.parse(readFileSync(join(repoRoot, 'core/src/gate/smoke-report.schema.json'), 'utf8')) as object;
@@ -24,14 +24,7 @@ const validate = ajv.compile(schema);
 const budget = projectBudget();
 const COMMIT = 'c0ffee1234567890c0ffee1234567890c0ffee12';
 const TIME = new Date(Date.UTC(2026, 10, 26, 23, 0, 0));
-let pass: LoadResult;
-let slow: LoadResult;
-let points: LoadResult;
-beforeAll(async () => {
-  pass = await fixture('pass-summary-export.json');
-  slow = await fixture('slow-summary-export.json');
-  points = await fixture('pass-points.ndjson');
-});
+const { pass, slow, points } = await realRuns('slow-summary-export.json');
 
 function report(
   input: Omit<GateInput, 'budget'> & { budget?: GateInput['budget'] },
@@ -59,20 +52,7 @@ describe('SmokeReport v1 validates against smoke-report.schema.json', () => {
   it.each([
     ['pass', () => report({ result: pass })],
     ['fail (k6 threshold, failures)', () => report({ result: withFailures(slow, 9) })],
-    [
-      'inconclusive, no data',
-      () =>
-        report({
-          result: {
-            source: { format: 'ndjson' },
-            requests: 0,
-            failed_requests: 0,
-            error_rate: Number.NaN,
-            latency_ms: { p95: Number.NaN },
-            thresholds: [],
-          },
-        }),
-    ],
+    ['inconclusive, no data', () => report({ result: emptyRun() })],
     [
       'with CI, baseline, adaptive and release tag',
       () =>

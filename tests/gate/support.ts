@@ -17,6 +17,28 @@ export async function fixture(name: string): Promise<LoadResult> {
   return readK6Result(join(fixtures, name));
 }
 
+/** The real k6 runs the gate tests judge: the passing run as a summary export and as NDJSON points, and a slow run. */
+export async function realRuns(
+  slowFixture: string,
+): Promise<{ pass: LoadResult; slow: LoadResult; points: LoadResult }> {
+  const [pass, slow, points] = await Promise.all(
+    ['pass-summary-export.json', slowFixture, 'pass-points.ndjson'].map((f) => fixture(f)),
+  );
+  return { pass: pass!, slow: slow!, points: points! };
+}
+
+/** A run that recorded no HTTP request at all (what a reader yields for an empty NDJSON file). */
+export function emptyRun(): LoadResult {
+  return {
+    source: { format: 'ndjson' },
+    requests: 0,
+    failed_requests: 0,
+    error_rate: Number.NaN,
+    latency_ms: { p95: Number.NaN },
+    thresholds: [],
+  };
+}
+
 /** A result with `failed` of its requests failed (keeps everything else of the real run). */
 export function withFailures(r: LoadResult, failed: number): LoadResult {
   return { ...r, failed_requests: failed, error_rate: failed / r.requests };

@@ -7,70 +7,12 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import vm from 'node:vm';
 import { smokeRequests } from '../../lib/load/driver.js';
+import { k6Dir, loadK6Script } from '../support/k6-sandbox.js';
 
-const repoRoot = resolve(import.meta.dirname, '../..');
-const k6Dir = join(repoRoot, 'k6');
-const fixtures = resolve(repoRoot, 'tests/fixtures/k6');
-
-interface Sent {
-  method: string;
-  url: string;
-  body: string | null;
-  params: { headers: Record<string, string>; tags: { name: string } };
-}
-interface Loaded {
-  ns: Record<string, unknown>;
-  sent: Sent[];
-  checks: string[];
-  exec: { scenario: { iterationInTest: number } };
-}
-
-async function loadScript(env: Record<string, string>, files: Record<string, string> = {}): Promise<Loaded> {
-  const sent: Sent[] = [];
-  const checks: string[] = [];
-  const exec = { scenario: { iterationInTest: 0 } };
-  const open = (p: string): string => files[p] ?? readFileSync(join(k6Dir, p), 'utf8');
-  const context = vm.createContext({ open, __ENV: env, JSON, Number, console });
-  const stubs: Record<string, Record<string, unknown>> = {
-    'k6/http': {
-      default: {
-        request: (method: string, url: string, body: string | null, params: Sent['params']) => {
-          sent.push({ method, url, body, params });
-          return { status: 200, json: (k: string) => (k === 'reply' ? 'ok' : undefined) };
-        },
-      },
-    },
-    k6: {
-      check: (res: unknown, sets: Record<string, (r: unknown) => boolean>) => {
-        for (const [name, fn] of Object.entries(sets)) if (fn(res)) checks.push(name);
-        return true;
-      },
-    },
-    'k6/crypto': {
-      default: {
-        hmac: (alg: string, key: string, data: string, enc: 'hex') => createHmac(alg, key).update(data).digest(enc),
-      },
-    },
-    'k6/execution': { default: exec },
-  };
-  const source = readFileSync(join(k6Dir, 'smoke.js'), 'utf8');
-  const mod = new vm.SourceTextModule(source, { context, identifier: 'k6/smoke.js' });
-  await mod.link((specifier) => {
-    const exports = stubs[specifier];
-    if (!exports) throw new Error(`smoke.js imports ${specifier}, which the test does not provide`);
-    return new vm.SyntheticModule(
-      Object.keys(exports),
-      function () {
-        for (const [k, v] of Object.entries(exports)) this.setExport(k, v);
-      },
-      { context },
-    );
-  });
-  await mod.evaluate();
-  return { ns: mod.namespace as Record<string, unknown>, sent, checks, exec };
-}
+const fixtures = resolve(import.meta.dirname, '../fixtures/k6');
+const loadScript = (env: Record<string, string>, files?: Record<string, string>) =>
+  loadK6Script('smoke.js', env, files);
 
 interface Options {
   scenarios: { smoke: { executor: string; vus: number; iterations: number; maxDuration: string } };

@@ -318,6 +318,39 @@ describe('release-tag action (node dist/index.js against the fake GitHub)', () =
     expect(gh.violations).toEqual([]);
   });
 
+  it('a release GitHub created but answered 502 for is found, not created again: the step ends green', async () => {
+    gh.failAfterNext('POST', /\/releases$/, 502, 1);
+    const res = await runAction();
+    expect(res.stdout).not.toMatch(/::error::/);
+    expect(res.code).toBe(0);
+    expect(res.outputs).toMatchObject({ tag: TAG, sha: merge, created: 'true' });
+    expect(gh.state.releases).toHaveLength(1);
+    expect(gh.state.releases[0]).toMatchObject({ tag_name: TAG, target_commitish: merge });
+    expect(res.outputs['release-url']).toMatch(new RegExp(`/releases/tag/${TAG}$`));
+    const posts = gh.requests.filter((r) => r.operationId === 'repos/create-release').map((r) => r.status);
+    expect(posts).toEqual([502]); // looked before trying again, so no duplicate create
+    expect(gh.state.commentsOn(7)[1]!.body).toContain(res.outputs['release-url']);
+    expect(gh.violations).toEqual([]);
+  });
+
+  it('when the look after a 502 does not see the release yet, the 422 already_exists of the retry ends green', async () => {
+    gh.failAfterNext('POST', /\/releases$/, 502, 1);
+    // The first existence check and the look after the 502 both miss it (a lagging read).
+    gh.failNext('GET', /\/releases\/tags\//, 404, 2);
+    const res = await runAction();
+    expect(res.stdout).not.toMatch(/::error::/);
+    expect(res.code).toBe(0);
+    const posts = gh.requests.filter((r) => r.operationId === 'repos/create-release');
+    expect(posts.map((r) => r.status)).toEqual([502, 422]);
+    expect(posts[1]!.response).toMatchObject({
+      message: 'Validation Failed',
+      errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+    });
+    expect(gh.state.releases).toHaveLength(1);
+    expect(res.outputs['release-url']).toMatch(new RegExp(`/releases/tag/${TAG}$`));
+    expect(gh.violations).toEqual([]);
+  });
+
   it('refuses a smoke report that did not pass, or that measured another commit, before calling GitHub', async () => {
     const slow = { ...smokeResult(), latency_ms: { p95: 900 } };
     writeFileSync(path.join(tmp, 'smoke-summary.json'), JSON.stringify(smokeReport(merge, slow)));

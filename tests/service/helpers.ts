@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import type { ServiceHandle } from '../../lib/service-process.js';
 import { createService, type AppOptions, type Service } from '../../service/src/app.js';
 import { loadConfig } from '../../service/src/config.js';
 import { createLogger } from '../../service/src/logger.js';
@@ -28,6 +29,17 @@ export function tempTenantsFile(): { file: string; dir: string } {
   const file = join(dir, 'tenants.json');
   copyFileSync(EMBEDDED_TENANTS_FILE, file);
   return { file, dir };
+}
+
+/** The JSON log lines a service child process wrote so far (anything else it printed is skipped). */
+export function logLines(h: Pick<ServiceHandle, 'output'>): Record<string, unknown>[] {
+  return h.output().flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
 }
 
 export function captureLogger(level = 'debug') {

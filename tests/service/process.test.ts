@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../lib/canary/deployer.js';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { logLines } from './helpers.js';
 
 const started: ServiceHandle[] = [];
 // Fresh tenant data from the embedded seed, whatever admin changes a developer made in <repo>/.data.
@@ -22,16 +24,6 @@ afterAll(async () => {
   await Promise.all(started.map((h) => h.stop(2000)));
   rmSync(stateDir, { recursive: true, force: true });
 });
-
-function logLines(h: ServiceHandle): Record<string, unknown>[] {
-  return h.output().flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-}
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}/api/v1/messages`, {
@@ -148,4 +140,22 @@ test('a service that never gets ready is killed when the start times out', async
   expect(err.message).toMatch(/not ready within 1500 ms/);
   expect(err.pid).toBeGreaterThan(0);
   expect(() => process.kill(err.pid!, 0)).toThrow();
+});
+
+test('PORT given by the caller fixes the port; an inherited PORT does not leak in (default stays OS-picked)', async () => {
+  const port = await freePort();
+  const saved = process.env.PORT;
+  process.env.PORT = String(port);
+  try {
+    const picked = await start();
+    expect(picked.port).not.toBe(port);
+    await picked.stop(2000);
+  } finally {
+    if (saved === undefined) delete process.env.PORT;
+    else process.env.PORT = saved;
+  }
+  const fixed = await start({ PORT: String(port) });
+  expect(fixed.port).toBe(port);
+  expect(fixed.url).toBe(`http://127.0.0.1:${port}`);
+  expect((await fetch(`${fixed.url}/health/ready`)).status).toBe(200);
 });

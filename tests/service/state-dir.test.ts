@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
 import { EMBEDDED_TENANTS_FILE } from '../../service/src/paths.js';
 import { ensureRuntimeCopy, fallbackStateDir } from '../../service/src/tenants/runtime-copy.js';
-import { captureLogger, getJson, postJson, until } from './helpers.js';
+import { captureLogger, getJson, logLines, postJson, until } from './helpers.js';
 
 const AUTH = { authorization: 'Bearer state-admin' };
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -28,16 +28,6 @@ async function start(env: Record<string, string>): Promise<ServiceHandle> {
   started.push(h);
   return h;
 }
-function logLines(h: ServiceHandle): Record<string, unknown>[] {
-  return h.output().flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-}
-
 afterAll(async () => {
   await Promise.all(started.map((h) => h.stop(2000)));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

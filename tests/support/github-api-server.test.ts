@@ -160,7 +160,17 @@ describe('fake GitHub REST server', () => {
     expect((await octokit.rest.repos.getReleaseByTag({ ...repo, tag: 'v1' })).data.id).toBe(rel.data.id);
     await octokit.rest.repos.updateRelease({ ...repo, release_id: rel.data.id, body: 'new notes' });
     expect(gh.state.releases[0]!.body).toBe('new notes');
-    await expect(octokit.rest.repos.createRelease({ ...repo, tag_name: 'v1' })).rejects.toMatchObject({ status: 422 });
+    await expect(octokit.rest.repos.createRelease({ ...repo, tag_name: 'v1' })).rejects.toMatchObject({
+      status: 422,
+      response: {
+        data: {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+          documentation_url: expect.stringContaining('#create-a-release'),
+        },
+      },
+    });
+    expect(gh.state.releases).toHaveLength(1);
     expect(gh.violations).toEqual([]);
   });
 

@@ -839,6 +839,8 @@ const handlers: Record<string, Handler> = {
     if (s.releases.some((r) => r.tag_name === tag)) {
       throw new HttpError(422, 'Validation Failed', {
         errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+        documentation_url: 'https://docs.github.com/rest/releases/releases#create-a-release',
+        status: '422',
       });
     }
     const target = str(ctx.body.target_commitish) ?? s.defaultBranch;

@@ -4,6 +4,7 @@
  * rerun (or a second workflow run racing this one) converges on the same state.
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCanaryReport } from '../../../core/src/canary/report.js';
 import type { CanaryReport } from '../../../core/src/canary/types.js';
 import { declaredReleaseTag, RELEASE_FILE } from '../../../core/src/release/config.js';
@@ -19,7 +20,13 @@ import {
   type ReleaseNotesInput,
 } from '../../../core/src/release/notes.js';
 import { shortSha } from '../../../core/src/gate/format.js';
-import { createGitHubClient, degradeOnForbidden, GitHubError, type GitHubClient } from '../../../lib/github/client.js';
+import {
+  createGitHubClient,
+  degradeOnForbidden,
+  GitHubError,
+  NO_AUTO_RETRY,
+  type GitHubClient,
+} from '../../../lib/github/client.js';
 import { upsertStickyComment } from '../../../lib/github/comment.js';
 
 export interface ReleaseLog {
@@ -103,27 +110,57 @@ async function createTag(gh: GitHubClient, tag: string, sha: string, message: st
   }
 }
 
+interface FoundRelease {
+  html_url: string;
+  tag_name: string;
+}
+
+/** The published release of `tag`, or undefined when there is none. */
+async function releaseByTag(gh: GitHubClient, tag: string): Promise<FoundRelease | undefined> {
+  try {
+    const { data } = await gh.octokit.rest.repos.getReleaseByTag({ owner: gh.owner, repo: gh.repo, tag });
+    return data.tag_name === tag ? data : undefined;
+  } catch (err) {
+    if (notFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Creating a release is not idempotent: GitHub may create it and still answer 5xx, and a blind
+ * retry then gets 422 already_exists. So the create is never repeated blindly: after a transient
+ * failure, and after a 422, the release of our tag is looked up, and finding it is success.
+ */
 async function ensureRelease(
   gh: GitHubClient,
   tag: string,
   sha: string,
   notes: string,
 ): Promise<{ url: string; created: boolean }> {
-  const repo = { owner: gh.owner, repo: gh.repo };
-  try {
-    const { data } = await gh.octokit.rest.repos.getReleaseByTag({ ...repo, tag });
-    return { url: data.html_url, created: false };
-  } catch (err) {
-    if (!notFound(err)) throw err;
+  const existing = await releaseByTag(gh, tag);
+  if (existing) return { url: existing.html_url, created: false };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { data } = await gh.octokit.rest.repos.createRelease({
+        owner: gh.owner,
+        repo: gh.repo,
+        tag_name: tag,
+        target_commitish: sha,
+        name: tag,
+        body: notes,
+        request: NO_AUTO_RETRY,
+      });
+      return { url: data.html_url, created: true };
+    } catch (err) {
+      const duplicate = err instanceof GitHubError && err.status === 422;
+      if (!duplicate && !(err instanceof GitHubError && err.retryable)) throw err;
+      if (!duplicate) await sleep(gh.retry.delayMs(attempt, err));
+      const made = await releaseByTag(gh, tag);
+      // After a 5xx the release found is the one the failed call made; after a 422 another run made it.
+      if (made) return { url: made.html_url, created: !duplicate };
+      if (duplicate || attempt >= gh.retry.retries) throw err;
+    }
   }
-  const { data } = await gh.octokit.rest.repos.createRelease({
-    ...repo,
-    tag_name: tag,
-    target_commitish: sha,
-    name: tag,
-    body: notes,
-  });
-  return { url: data.html_url, created: true };
 }
 
 /**
@@ -155,15 +192,6 @@ async function resolveTag(
     text === undefined ? `no ${where}: releasing the default tag ${tag}` : `release tag ${tag} declared in ${where}`,
   );
   return text === undefined ? { tag } : { tag, from: file };
-}
-
-async function existingReleaseUrl(gh: GitHubClient, tag: string): Promise<string> {
-  try {
-    return (await gh.octokit.rest.repos.getReleaseByTag({ owner: gh.owner, repo: gh.repo, tag })).data.html_url;
-  } catch (err) {
-    if (notFound(err)) return '';
-    throw err;
-  }
 }
 
 /** The merged pull request whose merge produced `sha` (else any PR associated with it). */
@@ -213,7 +241,7 @@ export async function releaseTag(opts: ReleaseTagOptions): Promise<ReleaseTagRes
     if (onConflict === 'skip') {
       const message = `${tag} already released at ${at}; ${next} to release this commit (${shortSha(sha)})`;
       opts.log.notice(message);
-      const releaseUrl = await existingReleaseUrl(gh, tag);
+      const releaseUrl = (await releaseByTag(gh, tag))?.html_url ?? '';
       const link = releaseUrl ? ` ([release](${releaseUrl}))` : '';
       return {
         tag,

@@ -16,7 +16,13 @@ import {
   withOverrides,
   type Budget,
 } from '../../../core/src/budget.js';
-import { budgetSpentFromHistory, type ErrorBudgetInput } from '../../../core/src/gate/adaptive.js';
+import {
+  budgetSpentFromErrorRatio,
+  budgetSpentFromHistory,
+  defaultErrorBudgetQuery,
+  errorRatioFromSamples,
+  type ErrorBudgetInput,
+} from '../../../core/src/gate/adaptive.js';
 import { evaluateGate, type GateOptions } from '../../../core/src/gate/evaluate.js';
 import {
   DEFAULT_HISTORY_MAX,
@@ -24,10 +30,12 @@ import {
   nearestRecordedAncestor,
   type HistoryFile,
 } from '../../../core/src/gate/history.js';
+import { fmtPct } from '../../../core/src/gate/format.js';
 import { renderSmokeMarkdown } from '../../../core/src/gate/render.js';
 import { buildSmokeReport, historyEntryFromReport, type SmokeReport } from '../../../core/src/gate/report.js';
 import { readK6Result } from '../../../core/src/k6/index.js';
 import { writeJsonAtomic } from '../../../lib/atomic-write.js';
+import { PrometheusClient, PrometheusError } from '../../../lib/prometheus.js';
 import {
   appendHistoryRemote,
   commitAncestors,
@@ -152,6 +160,85 @@ function oneLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
 }
 
+interface PrometheusSource {
+  url: string;
+  query: string;
+}
+
+function prometheusInputs(windowDays: number): PrometheusSource | undefined {
+  const url = core.getInput('prometheus-url');
+  const query = core.getInput('error-budget-query');
+  if (!url) {
+    if (query) throw new InputError('input error-budget-query needs the prometheus-url input');
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InputError(`input prometheus-url must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new InputError(`input prometheus-url must be an http(s) URL, got ${JSON.stringify(url)}`);
+  return { url, query: query || defaultErrorBudgetQuery(windowDays) };
+}
+
+/**
+ * The error budget spent, by precedence: the error-budget-spent input, then Prometheus, then the
+ * recorded runs. Monitoring trouble never fails the gate: it is a warning and the next source.
+ */
+async function errorBudgetFor(
+  slo: number,
+  windowDays: number,
+  spentInput: number | undefined,
+  prometheus: PrometheusSource | undefined,
+  history: HistoryFile['entries'],
+  warnings: string[],
+): Promise<ErrorBudgetInput | undefined> {
+  const base = { slo, windowDays };
+  if (spentInput !== undefined) {
+    if (prometheus) core.info('error-budget-spent is set: Prometheus is not queried for the error budget');
+    return { ...base, budgetSpent: spentInput, source: 'input' };
+  }
+  let fallbackReason: string | undefined;
+  if (prometheus) {
+    try {
+      const samples = await new PrometheusClient(prometheus.url).query(prometheus.query);
+      const r = errorRatioFromSamples(samples);
+      if ('ratio' in r) {
+        const budgetSpent = budgetSpentFromErrorRatio(r.ratio, slo);
+        core.info(
+          `error budget: ${fmtPct(r.ratio)} errors over the window in Prometheus, ${fmtPct(budgetSpent)} spent`,
+        );
+        return { ...base, budgetSpent, source: 'prometheus', query: prometheus.query, observedErrorRatio: r.ratio };
+      }
+      fallbackReason = `the error-budget query on Prometheus at ${prometheus.url} ${r.problem}`;
+    } catch (err) {
+      if (!(err instanceof PrometheusError)) throw err;
+      fallbackReason = err.message;
+    }
+  }
+  const fromHistory = budgetSpentFromHistory(history, { slo, windowDays, now: new Date() });
+  if (fromHistory) {
+    if (fallbackReason) {
+      fallbackReason += `; error budget spent taken from the ${fromHistory.runs} recorded runs in the window instead`;
+      warnings.push(fallbackReason);
+    }
+    return {
+      ...base,
+      budgetSpent: fromHistory.spent,
+      source: 'history',
+      ...(fallbackReason !== undefined && { fallbackReason }),
+    };
+  }
+  warnings.push(
+    fallbackReason
+      ? `${fallbackReason}; no recorded runs in the window either: the budget file error-rate limit applies`
+      : 'slo is set but the error budget spent is unknown (no error-budget-spent input, no prometheus-url, no recorded runs in the window): the budget file limit applies.',
+  );
+  return undefined;
+}
+
 function branchOf(ref: string): string | undefined {
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
 }
@@ -180,6 +267,7 @@ async function runGate(): Promise<void> {
   const slo = numberInput('slo', (v) => v > 0 && v < 1, 'a ratio in (0, 1), e.g. 0.99');
   const spentInput = numberInput('error-budget-spent', (v) => v >= 0, 'a fraction >= 0 (1 = all spent)');
   const windowDays = numberInput('slo-window-days', (v) => v > 0, 'a number of days > 0') ?? 30;
+  const prometheus = prometheusInputs(windowDays);
   const releaseTag = core.getInput('release-tag') || undefined;
   const token = core.getInput('github-token');
   if (token) core.setSecret(token);
@@ -224,21 +312,20 @@ async function runGate(): Promise<void> {
   }
   const baseline = nearestRecordedAncestor(history.entries, ancestors);
 
+  const budgetWarnings: string[] = [];
   let errorBudget: ErrorBudgetInput | undefined;
   if (slo !== undefined) {
-    const spent = spentInput ?? budgetSpentFromHistory(history.entries, { slo, windowDays, now: new Date() })?.spent;
-    if (spent === undefined)
-      core.warning(
-        'slo is set but the error budget spent is unknown (no error-budget-spent input, no recorded runs in the window): the budget file limit applies.',
-      );
-    else errorBudget = { slo, budgetSpent: spent, windowDays };
+    errorBudget = await errorBudgetFor(slo, windowDays, spentInput, prometheus, history.entries, budgetWarnings);
   } else if (spentInput !== undefined) {
     throw new InputError('input error-budget-spent needs the slo input (e.g. slo: 0.99)');
+  } else if (prometheus) {
+    throw new InputError('input prometheus-url needs the slo input (e.g. slo: 0.99)');
   }
 
   const options: GateOptions = { ignoreK6Thresholds: !failOnK6, failOnRegression };
   if (errorBudget) options.errorBudget = errorBudget;
   const gate = evaluateGate({ result, budget, baseline, history: history.entries, options });
+  gate.warnings.push(...budgetWarnings);
   const runId = process.env.GITHUB_RUN_ID;
   const serverUrl = process.env.GITHUB_SERVER_URL || 'https://github.com';
   const report: SmokeReport = buildSmokeReport({

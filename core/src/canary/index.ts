@@ -8,7 +8,8 @@
  *     const j = judge(intervals, settings, seed);
  *     if (shouldAbortEarly(j)) break;                                  // hard failure: stop traffic now
  *   const judgement = judge(intervals, settings, seed);
- *   const report = buildCanaryReport({ environment, sha, source, plan, settings, seed, intervals, judgement, outcome: { action: decideOutcome(judgement.verdict, settings) } });
+ *   const report = buildCanaryReport({ environment, sha, source, plan, settings, seed, intervals, preconditions, prometheus, outcome });
+ *   // report.verdict is the FINAL verdict (finalVerdict: synthetic judgement + Prometheus part + preconditions)
  *   writeFileAtomically(path, JSON.stringify(report, null, 2)); summary = renderCanaryMarkdown(report);
  *   // `judge <report.json>`: rejudge(parseCanaryReport(JSON.parse(text))).agrees
  */
@@ -30,3 +31,4 @@ export {
   type BuildCanaryReportInput,
 } from './report.js';
 export { renderCanaryMarkdown } from './render.js';
+export { finalVerdict, type VerdictParts } from './final.js';

@@ -1,8 +1,15 @@
 /**
- * Markdown for the job summary and the pull-request comment: verdict, per-metric table, estimates
+ * Markdown for the job summary and the pull-request comment: the final verdict with its parts, per-metric table, estimates
  * with confidence intervals, per-interval table and Mermaid latency charts.
  */
-import type { CanaryReport, Estimate, IntervalJudgement, TrackSummary } from './types.js';
+import type {
+  CanaryJudgement,
+  CanaryReport,
+  Estimate,
+  IntervalJudgement,
+  JudgeSettings,
+  TrackSummary,
+} from './types.js';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' } as const;
 
@@ -45,28 +52,12 @@ function chart(
   ].join('\n');
 }
 
-export function renderCanaryMarkdown(report: CanaryReport): string {
-  const j = report.judgement;
-  const s = report.settings;
-  const out: string[] = [];
-  out.push(
-    `## Canary ${ICON[report.verdict]} ${report.verdict.toUpperCase()}: \`${report.environment}\` @ \`${report.sha}\``,
-  );
-  out.push('');
-  const action =
-    report.outcome.action === 'promote'
-      ? 'promoted'
-      : report.outcome.action === 'rollback'
-        ? 'rolled back'
-        : 'no action';
-  out.push(
-    `Outcome: **${action}**${report.outcome.detail ? ` (${cell(report.outcome.detail)})` : ''}. Source: ${report.source}; ${j.judged_intervals} of ${j.planned_intervals} intervals judged; seed ${report.seed}.`,
-  );
+/** Metric table, estimates and per-interval table with charts of one judgement. */
+function judgementSection(j: CanaryJudgement, s: JudgeSettings, out: string[]): void {
   if (j.early_abort.aborted) {
     const at = (j.early_abort.at_interval ?? 0) + 1;
-    out.push(`\n**Hard failure at interval ${at} of ${j.planned_intervals}**: the run stops there (early abort).`);
+    out.push(`**Hard failure at interval ${at} of ${j.planned_intervals}**: the run stops there (early abort).`, '');
   }
-  out.push('');
   out.push('| metric | status | why |');
   out.push('| --- | --- | --- |');
   for (const m of j.metrics) out.push(`| ${m.metric} | ${ICON[m.status]} ${m.status} | ${cell(m.reason)} |`);
@@ -94,10 +85,6 @@ export function renderCanaryMarkdown(report: CanaryReport): string {
     out.push(
       `| smallest detectable error-rate increase | | | ${signedPp(j.errors.mde_absolute + s.errorRateTolerance)} (power ${s.power}) |`,
     );
-  out.push('');
-  out.push(
-    `Settings: alpha ${s.alpha} (${s.multipleTesting}), latency tolerance ${pct(s.latencyTolerance)}, error-rate tolerance ${signedPp(s.errorRateTolerance).slice(1)}, budget p95 <= ${s.maxP95Ms} ms and error rate <= ${pct(s.maxErrorRate)}, at least ${s.minSamplesPerInterval} requests per interval and ${s.minTotalSamples} in total.`,
-  );
   if (j.intervals.length > 0) {
     out.push('');
     out.push(
@@ -119,6 +106,52 @@ export function renderCanaryMarkdown(report: CanaryReport): string {
       out.push(chart('p50 latency per interval (ms)', j.intervals, 'p50_ms'));
     }
   }
+}
+
+export function renderCanaryMarkdown(report: CanaryReport): string {
+  const j = report.judgement;
+  const s = report.settings;
+  const prom = report.prometheus ?? null;
+  const out: string[] = [];
+  out.push(
+    `## Canary ${ICON[report.verdict]} ${report.verdict.toUpperCase()}: \`${report.environment}\` @ \`${report.sha}\``,
+  );
+  out.push('');
+  const action =
+    report.outcome.action === 'promote'
+      ? 'promoted'
+      : report.outcome.action === 'rollback'
+        ? 'rolled back'
+        : 'no action';
+  out.push(
+    `Outcome: **${action}**${report.outcome.detail ? ` (${cell(report.outcome.detail)})` : ''}. Source: ${report.source}; ${j.judged_intervals} of ${j.planned_intervals} intervals judged; seed ${report.seed}.`,
+  );
+  out.push('');
+  // One verdict, made of these parts (any fail -> fail; else any inconclusive -> inconclusive).
+  out.push('| part | verdict | why |');
+  out.push('| --- | --- | --- |');
+  for (const p of report.preconditions ?? [])
+    out.push(`| ${p.step} | ${p.ok ? `${ICON.pass} ok` : `${ICON.fail} fail`} | ${cell(p.reason)} |`);
+  out.push(`| synthetic traffic | ${ICON[j.verdict]} ${j.verdict} | ${cell(j.reasons.join('; '))} |`);
+  if (prom) {
+    const pv = prom.judgement?.verdict ?? 'inconclusive';
+    const why = prom.judgement ? prom.judgement.reasons.join('; ') : `no judgement: ${prom.error ?? 'no data'}`;
+    out.push(`| Prometheus histograms | ${ICON[pv]} ${pv} | ${cell(why)} |`);
+  }
+  out.push('');
+  out.push('### Synthetic traffic (both tracks, same requests)', '');
+  judgementSection(j, s, out);
+  if (prom) {
+    out.push('', '### Prometheus histograms (both tracks, same window)', '');
+    if (prom.judgement) {
+      out.push(`Window p95: baseline ${num(prom.baseline_p95_ms)} ms, canary ${num(prom.canary_p95_ms)} ms.`, '');
+      judgementSection(prom.judgement, s, out);
+    } else out.push(`No judgement: ${cell(prom.error ?? 'no data')}`);
+  }
+  out.push('');
+  out.push(
+    `Settings: alpha ${s.alpha} (${s.multipleTesting}), latency tolerance ${pct(s.latencyTolerance)}, error-rate tolerance ${signedPp(s.errorRateTolerance).slice(1)}, budget p95 <= ${s.maxP95Ms} ms and error rate <= ${pct(s.maxErrorRate)}, at least ${s.minSamplesPerInterval} requests per interval and ${s.minTotalSamples} in total.`,
+  );
   out.push('');
   out.push(
     `Re-check: \`npm run canary -- judge canary-${report.environment}-${report.sha}.json\` recomputes this verdict from the report alone.`,

@@ -4,32 +4,53 @@
  * from the file alone.
  */
 import { validateJudgeSettings } from './defaults.js';
+import { finalVerdict } from './final.js';
 import { judge } from './judge.js';
-import type { CanaryAction, CanaryReport, IntervalSamples, JudgeSettings, RejudgeResult } from './types.js';
+import type {
+  CanaryJudgement,
+  CanaryReport,
+  IntervalSamples,
+  JudgeSettings,
+  Precondition,
+  PrometheusPart,
+  RejudgeResult,
+} from './types.js';
 
 export class CanaryReportError extends Error {
   override name = 'CanaryReportError';
 }
 
-export interface BuildCanaryReportInput {
-  environment: string;
-  sha: string;
-  source: 'synthetic' | 'prometheus';
-  queries?: string[];
-  plan: Record<string, unknown>;
-  settings: JudgeSettings;
-  seed: number;
-  intervals: IntervalSamples[];
-  outcome: { action: CanaryAction; detail?: string };
+/** The report's recorded inputs as they are (preconditions default to none); the judgements and verdict are computed. */
+export interface BuildCanaryReportInput extends Pick<
+  CanaryReport,
+  | 'environment'
+  | 'sha'
+  | 'source'
+  | 'queries'
+  | 'plan'
+  | 'settings'
+  | 'seed'
+  | 'intervals'
+  | 'outcome'
+  | 'preconditions'
+> {
+  /** The Prometheus histograms when the run had a Prometheus (judged here with the same settings and seed). */
+  prometheus?: Omit<PrometheusPart, 'judgement'> | null;
   /** Defaults to now. */
   generatedAt?: Date;
 }
 
 /** Judges the intervals (so the recorded judgement is exactly what `rejudge` will recompute) and assembles the report. */
 export function buildCanaryReport(input: BuildCanaryReportInput): CanaryReport {
-  const judgement = judge(input.intervals, input.settings, input.seed);
   // A JSON round trip now: NaN/Infinity become null here rather than surprising a reader later.
-  const j = JSON.parse(JSON.stringify(judgement)) as typeof judgement;
+  const j = jsonCopy(judge(input.intervals, input.settings, input.seed));
+  const preconditions = input.preconditions ?? [];
+  const p = input.prometheus ?? null;
+  const prometheus: PrometheusPart | null = p && {
+    ...p,
+    judgement: p.error === null ? jsonCopy(judge(p.intervals, input.settings, input.seed)) : null,
+  };
+  const final = finalVerdict({ synthetic: j, prometheus, preconditions });
   return {
     schema_version: 1,
     kind: 'canary',
@@ -43,8 +64,10 @@ export function buildCanaryReport(input: BuildCanaryReportInput): CanaryReport {
     seed: input.seed,
     intervals: input.intervals,
     judgement: j,
-    verdict: j.verdict,
-    reasons: j.reasons,
+    preconditions,
+    prometheus,
+    verdict: final.verdict,
+    reasons: final.reasons,
     baseline_p95_ms: j.baseline_p95_ms,
     canary_p95_ms: j.canary_p95_ms,
     outcome: input.outcome,
@@ -74,6 +97,25 @@ export function parseCanaryReport(raw: unknown, file = 'canary report'): CanaryR
   if (!['pass', 'fail', 'inconclusive'].includes(r.verdict as string))
     fail(`"verdict" must be pass, fail or inconclusive, got ${JSON.stringify(r.verdict)}`);
   if (typeof r.judgement !== 'object' || r.judgement === null) fail('"judgement" must be an object');
+  if (
+    r.preconditions !== undefined &&
+    !(
+      Array.isArray(r.preconditions) &&
+      r.preconditions.every(
+        (p: unknown) =>
+          typeof p === 'object' &&
+          p !== null &&
+          typeof (p as Precondition).ok === 'boolean' &&
+          typeof (p as Precondition).reason === 'string',
+      )
+    )
+  )
+    fail('"preconditions" must be an array of {step, ok, reason}');
+  if (r.prometheus !== undefined && r.prometheus !== null) {
+    const pr = r.prometheus as Partial<PrometheusPart>;
+    if (typeof pr !== 'object' || !Array.isArray(pr.intervals)) fail('"prometheus.intervals" must be an array');
+    if (pr.error !== null && typeof pr.error !== 'string') fail('"prometheus.error" must be a string or null');
+  }
   for (const k of ['environment', 'sha', 'generated_at'] as const)
     if (typeof r[k] !== 'string') fail(`"${k}" must be a string`);
   return raw as CanaryReport;
@@ -82,17 +124,35 @@ export function parseCanaryReport(raw: unknown, file = 'canary report'): CanaryR
 const close = (a: number | null, b: number | null) =>
   a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
 
-/** Recomputes the judgement from the report's own settings, seed and interval data, and compares it with the recorded one. */
-export function rejudge(report: CanaryReport): RejudgeResult {
-  let judgement;
+const jsonCopy = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+const rejudgeIntervals = (what: string, intervals: IntervalSamples[], report: CanaryReport): CanaryJudgement => {
   try {
-    judgement = judge(report.intervals, report.settings, report.seed);
+    return judge(intervals, report.settings, report.seed);
   } catch (err) {
-    throw new CanaryReportError(`cannot re-judge the report: ${(err as Error).message}`);
+    throw new CanaryReportError(`cannot re-judge the report's ${what}: ${(err as Error).message}`);
   }
+};
+
+/**
+ * Recomputes the synthetic and Prometheus judgements from the report's own settings, seed and
+ * interval data, combines them with the recorded preconditions into the final verdict, and
+ * compares everything with what was recorded.
+ */
+export function rejudge(report: CanaryReport): RejudgeResult {
+  const judgement = rejudgeIntervals('intervals', report.intervals, report);
+  const p = report.prometheus ?? null;
+  const prometheus = p && p.error === null ? rejudgeIntervals('Prometheus intervals', p.intervals, report) : null;
+  const final = finalVerdict({
+    synthetic: judgement,
+    prometheus: p && { judgement: prometheus, error: p.error },
+    preconditions: report.preconditions ?? [],
+  });
   const differences: string[] = [];
-  if (judgement.verdict !== report.verdict)
-    differences.push(`verdict: recorded ${report.verdict}, recomputed ${judgement.verdict}`);
+  if (final.verdict !== report.verdict)
+    differences.push(`verdict: recorded ${report.verdict}, recomputed ${final.verdict}`);
+  if (judgement.verdict !== report.judgement.verdict)
+    differences.push(`synthetic verdict: recorded ${report.judgement.verdict}, recomputed ${judgement.verdict}`);
   if (!close(judgement.baseline_p95_ms, report.baseline_p95_ms))
     differences.push(`baseline p95: recorded ${report.baseline_p95_ms}, recomputed ${judgement.baseline_p95_ms}`);
   if (!close(judgement.canary_p95_ms, report.canary_p95_ms))
@@ -101,5 +161,17 @@ export function rejudge(report: CanaryReport): RejudgeResult {
     differences.push(
       `early abort: recorded ${report.judgement.early_abort?.aborted}, recomputed ${judgement.early_abort.aborted}`,
     );
-  return { judgement, recorded_verdict: report.verdict, agrees: differences.length === 0, differences };
+  if (p && (prometheus?.verdict ?? null) !== (p.judgement?.verdict ?? null))
+    differences.push(
+      `Prometheus verdict: recorded ${p.judgement?.verdict ?? 'none'}, recomputed ${prometheus?.verdict ?? 'none'}`,
+    );
+  return {
+    judgement,
+    prometheus,
+    verdict: final.verdict,
+    reasons: final.reasons,
+    recorded_verdict: report.verdict,
+    agrees: differences.length === 0,
+    differences,
+  };
 }

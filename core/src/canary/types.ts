@@ -183,6 +183,27 @@ export interface CanaryJudgement {
 
 export type CanaryAction = 'promote' | 'rollback' | 'none';
 
+/** A run step the decision depends on besides the data: any `ok: false` makes the final verdict fail. */
+export interface Precondition {
+  step: 'deploy' | 'readiness' | 'promote';
+  ok: boolean;
+  /** Plain words, e.g. "the canary never became ready: 9 probes of /health/ready over 2.0 s ...". */
+  reason: string;
+}
+
+/** The same judgement on both tracks' Prometheus histograms, re-judged with the report's settings and seed. */
+export interface PrometheusPart {
+  /** PromQL used for the per-interval histograms and error counts. */
+  queries: string[];
+  intervals: IntervalSamples[];
+  /** null when Prometheus failed mid-run: the part then counts as inconclusive. */
+  judgement: CanaryJudgement | null;
+  error: string | null;
+  /** p95 of each track over the whole analysis window (histogram_quantile), for the record. */
+  baseline_p95_ms: number | null;
+  canary_p95_ms: number | null;
+}
+
 /** Version 1 of the re-checkable decision record `reports/performance/canary-<environment>-<sha>.json`. */
 export interface CanaryReport {
   schema_version: 1;
@@ -199,7 +220,13 @@ export interface CanaryReport {
   settings: JudgeSettings;
   seed: number;
   intervals: IntervalSamples[];
+  /** The judgement of the synthetic traffic (`intervals`). */
   judgement: CanaryJudgement;
+  /** Deploy, readiness and promote steps (absent in reports written before they were recorded = none). */
+  preconditions?: Precondition[];
+  /** null (or absent) when the run had no Prometheus. */
+  prometheus?: PrometheusPart | null;
+  /** The FINAL decision: `judgement` combined with `prometheus` and `preconditions` (see final.ts). */
   verdict: Verdict;
   reasons: string[];
   baseline_p95_ms: number | null;
@@ -209,7 +236,13 @@ export interface CanaryReport {
 }
 
 export interface RejudgeResult {
+  /** The recomputed synthetic judgement. */
   judgement: CanaryJudgement;
+  /** The recomputed Prometheus judgement (null without Prometheus data). */
+  prometheus: CanaryJudgement | null;
+  /** The recomputed final verdict and reasons. */
+  verdict: Verdict;
+  reasons: string[];
   recorded_verdict: Verdict;
   agrees: boolean;
   /** Human-readable differences (verdict, p95s) when `agrees` is false. */

@@ -16,8 +16,15 @@
  *   - spent 1.00 or more -> exhausted -> limit 0: only a run with zero failed requests passes
  * With a looser SLO (0.95, allowed 0.05) and little spent, the budget file's 1 % stays the limit:
  * the adaptive rule only ever tightens, never loosens, the budget file.
+ *
+ * Where "spent" comes from (first that is known wins): the `error-budget-spent` input, then
+ * Prometheus (the error ratio observed over the SLO window, see `budgetSpentFromErrorRatio`),
+ * then the gate's own recorded runs (`budgetSpentFromHistory`).
  */
 import type { HistoryEntry } from './history.js';
+
+/** Where the spent fraction came from: an explicit input, a Prometheus query, or the p95 history. */
+export type BudgetSpentSource = 'input' | 'prometheus' | 'history';
 
 export interface ErrorBudgetInput {
   /** Target success ratio, e.g. 0.99. */
@@ -26,6 +33,14 @@ export interface ErrorBudgetInput {
   budgetSpent: number;
   /** SLO window, informational (shown in reports). */
   windowDays?: number;
+  /** Provenance, recorded in the report as is. */
+  source?: BudgetSpentSource;
+  /** The PromQL that measured the error ratio (source `prometheus`). */
+  query?: string;
+  /** The error ratio that query returned, before it was turned into a spent fraction. */
+  observedErrorRatio?: number;
+  /** Why a preferred source was not used (e.g. Prometheus unreachable, so the history was). */
+  fallbackReason?: string;
 }
 
 export interface AdaptiveLimit {
@@ -38,6 +53,10 @@ export interface AdaptiveLimit {
   /** The limit the gate applies. */
   limit: number;
   exhausted: boolean;
+  source?: BudgetSpentSource;
+  query?: string;
+  observed_error_ratio?: number;
+  fallback_reason?: string;
 }
 
 export class AdaptiveBudgetError extends Error {
@@ -63,7 +82,57 @@ export function adaptiveErrorRateLimit(baseLimit: number, input: ErrorBudgetInpu
     exhausted: remaining === 0,
   };
   if (input.windowDays !== undefined) out.window_days = input.windowDays;
+  if (input.source !== undefined) out.source = input.source;
+  if (input.query !== undefined) out.query = input.query;
+  if (input.observedErrorRatio !== undefined) out.observed_error_ratio = input.observedErrorRatio;
+  if (input.fallbackReason !== undefined) out.fallback_reason = input.fallbackReason;
   return out;
+}
+
+/**
+ * Error budget spent from the error ratio a monitoring system observed over the whole SLO window:
+ *
+ *   spent = clamp(observed / (1 - slo), 0, 1)
+ *
+ * Worked example: SLO 0.99 (allowed 1 %), Prometheus reports 0.004 of requests failed over 30
+ * days -> spent 0.4 -> remaining 0.6 -> with a budget file `error_rate` 0.01 the gate allows
+ * min(0.01, 0.6 * 0.01) = 0.6 %. An observed 2 % is clamped to spent 1 (exhausted, limit 0).
+ * Clamped because past "all spent" the rule already allows nothing, and an instant ratio is
+ * never below 0 except through float noise.
+ */
+export function budgetSpentFromErrorRatio(observedErrorRatio: number, slo: number): number {
+  if (!(slo > 0 && slo < 1)) throw new AdaptiveBudgetError(`SLO must be a ratio in (0, 1); got ${slo}`);
+  if (!Number.isFinite(observedErrorRatio))
+    throw new AdaptiveBudgetError(`observed error ratio must be a finite number; got ${observedErrorRatio}`);
+  return Math.min(1, Math.max(0, observedErrorRatio / (1 - slo)));
+}
+
+/**
+ * The error ratio in an instant query's answer: exactly one sample in [0, 1]. Anything else is
+ * a problem described in one line (the caller falls back to another source instead of guessing).
+ */
+export function errorRatioFromSamples(
+  samples: ReadonlyArray<{ value: number }>,
+): { ratio: number } | { problem: string } {
+  if (samples.length === 0) return { problem: 'returned no data (no requests in the window?)' };
+  if (samples.length > 1)
+    return { problem: `returned ${samples.length} series; it must aggregate to one number, e.g. sum(...) / sum(...)` };
+  const v = samples[0]!.value;
+  if (Number.isNaN(v)) return { problem: 'returned NaN (no requests in the window?)' };
+  if (!(v >= 0 && v <= 1)) return { problem: `returned ${v}, which is not an error ratio in [0, 1]` };
+  return { ratio: v };
+}
+
+/** A PromQL range duration for a window in days: whole days as `30d`, anything else in seconds. */
+export function promDuration(windowDays: number): string {
+  if (!(windowDays > 0)) throw new AdaptiveBudgetError(`SLO window must be > 0 days; got ${windowDays}`);
+  return Number.isInteger(windowDays) ? `${windowDays}d` : `${Math.max(1, Math.round(windowDays * 86_400))}s`;
+}
+
+/** The service's error ratio over the SLO window, from its `tenant_request_*` counters (all tenants). */
+export function defaultErrorBudgetQuery(windowDays: number): string {
+  const w = promDuration(windowDays);
+  return `sum(increase(tenant_request_errors[${w}])) / sum(increase(tenant_request_total[${w}]))`;
 }
 
 /**

@@ -18,8 +18,13 @@ export {
 export {
   adaptiveErrorRateLimit,
   budgetSpentFromHistory,
+  budgetSpentFromErrorRatio,
+  defaultErrorBudgetQuery,
+  errorRatioFromSamples,
+  promDuration,
   AdaptiveBudgetError,
   type AdaptiveLimit,
+  type BudgetSpentSource,
   type ErrorBudgetInput,
 } from './adaptive.js';
 export {

@@ -7,6 +7,7 @@
 import { fmtChange, fmtMs, fmtPct, shortSha } from './format.js';
 import type { GateCheck } from './evaluate.js';
 import { isUsableBaseline, type HistoryEntry } from './history.js';
+import type { BudgetSpentSource } from './adaptive.js';
 import type { SmokeReport } from './report.js';
 import type { Verdict } from './types.js';
 
@@ -39,6 +40,12 @@ export function mdText(s: string): string {
 export function mdCode(s: string): string {
   return `<code>${mdText(s)}</code>`;
 }
+
+const SPENT_SOURCE: Record<BudgetSpentSource, string> = {
+  input: 'as given by the error-budget-spent input',
+  prometheus: 'measured by Prometheus',
+  history: 'from the recorded runs in the window',
+};
 
 const HEADLINE: Record<Verdict, string> = {
   pass: '✅ Performance smoke gate: **PASS**',
@@ -149,9 +156,12 @@ export function renderSmokeMarkdown(
     const a = report.budget.adaptive;
     out.push(
       `Error-rate limit adapted to the error budget: SLO ${fmtPct(a.slo)}${a.window_days !== undefined ? ` over ${a.window_days} days` : ''}, ` +
-        `${fmtPct(a.budget_spent)} spent, limit ${fmtPct(a.limit)} (budget file ${fmtPct(a.base_limit)})${a.exhausted ? ' — budget exhausted, only error-free runs pass' : ''}.`,
+        `${fmtPct(a.budget_spent)} spent${a.source ? ` (${SPENT_SOURCE[a.source]})` : ''}, limit ${fmtPct(a.limit)} (budget file ${fmtPct(a.base_limit)})${a.exhausted ? ' — budget exhausted, only error-free runs pass' : ''}.`,
       '',
     );
+    if (a.query !== undefined)
+      out.push(`Error ratio ${fmtPct(a.observed_error_ratio)} over the window from Prometheus: ${mdCode(a.query)}`, '');
+    if (a.fallback_reason !== undefined) out.push(`⚠️ ${mdText(a.fallback_reason)}`, '');
   }
 
   if (report.reasons.length > 0) {

@@ -7,13 +7,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import { TenantStoreBase } from './store-base.js';
 import { applyMutation, parseDocument } from './document.js';
 import { TenantDataError, type Mutation, type TenantStore, type TenantsDocument } from './types.js';
 
-export class FileTenantStore implements TenantStore {
+export class FileTenantStore extends TenantStoreBase implements TenantStore {
   readonly kind = 'file';
-  private doc: TenantsDocument | undefined;
-  private listeners: ((doc: TenantsDocument) => void)[] = [];
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -22,7 +21,9 @@ export class FileTenantStore implements TenantStore {
     readonly path: string,
     private readonly log: Logger,
     private readonly debounceMs = 75,
-  ) {}
+  ) {
+    super();
+  }
 
   async start(): Promise<void> {
     this.set(await this.read());
@@ -33,15 +34,6 @@ export class FileTenantStore implements TenantStore {
       this.timer = setTimeout(() => void this.reload(), this.debounceMs);
     });
     this.watcher.on('error', (err) => this.log.error({ err: err.message }, 'tenant file watcher failed'));
-  }
-
-  document(): TenantsDocument {
-    if (!this.doc) throw new TenantDataError('tenant store not started');
-    return this.doc;
-  }
-
-  onChange(listener: (doc: TenantsDocument) => void): void {
-    this.listeners.push(listener);
   }
 
   async apply(m: Mutation): Promise<void> {
@@ -81,19 +73,18 @@ export class FileTenantStore implements TenantStore {
     return parseDocument(raw, this.path);
   }
 
-  private async reload(): Promise<void> {
-    try {
-      const next = await this.read();
-      if (JSON.stringify(next) === JSON.stringify(this.doc)) return;
-      this.set(next);
-      this.log.info({ file: this.path, tenants: next.tenants.length }, 'tenants file reloaded');
-    } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'tenants file change ignored, keeping the last good data');
-    }
-  }
-
-  private set(doc: TenantsDocument): void {
-    this.doc = doc;
-    for (const l of this.listeners) l(doc);
+  private reload(): Promise<void> {
+    // Queued behind admin writes: a read that started before an admin change was renamed into
+    // place would otherwise put the older document back until the next watcher event.
+    this.writing = this.writing.then(async () => {
+      try {
+        const next = await this.read();
+        if (!this.replace(next)) return;
+        this.log.info({ file: this.path, tenants: next.tenants.length }, 'tenants file reloaded');
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'tenants file change ignored, keeping the last good data');
+      }
+    });
+    return this.writing;
   }
 }

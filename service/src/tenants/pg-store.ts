@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { MIGRATIONS_DIR } from '../paths.js';
+import { TenantStoreBase } from './store-base.js';
 import { applyMutation, normalizeUserId, parseDocument } from './document.js';
 import { TenantDataError, type Hotel, type Mutation, type TenantStore, type TenantsDocument } from './types.js';
 
@@ -52,11 +53,9 @@ export async function runMigrations(client: pg.ClientBase, schema: string, dir =
   return applied;
 }
 
-export class PgTenantStore implements TenantStore {
+export class PgTenantStore extends TenantStoreBase implements TenantStore {
   readonly kind = 'postgres';
   private readonly pool: pg.Pool;
-  private doc: TenantsDocument | undefined;
-  private listeners: ((doc: TenantsDocument) => void)[] = [];
   private listener: pg.Client | undefined;
   private poll: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -67,6 +66,7 @@ export class PgTenantStore implements TenantStore {
     private readonly o: PgStoreOptions,
     private readonly log: Logger,
   ) {
+    super();
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(o.schema)) throw new TenantDataError(`invalid schema name "${o.schema}"`);
     this.pool = new pg.Pool({ connectionString: o.connectionString, max: 4, options: `-c search_path="${o.schema}"` });
     this.pool.on('error', (err) => this.log.error({ err: err.message }, 'PostgreSQL pool error'));
@@ -85,15 +85,6 @@ export class PgTenantStore implements TenantStore {
     await this.listen();
     this.poll = setInterval(() => void this.reload('poll'), this.o.pollMs ?? 30000);
     this.poll.unref();
-  }
-
-  document(): TenantsDocument {
-    if (!this.doc) throw new TenantDataError('tenant store not started');
-    return this.doc;
-  }
-
-  onChange(listener: (doc: TenantsDocument) => void): void {
-    this.listeners.push(listener);
   }
 
   async apply(m: Mutation): Promise<void> {
@@ -218,8 +209,7 @@ export class PgTenantStore implements TenantStore {
   private async reload(why: string): Promise<void> {
     try {
       const next = await this.read();
-      if (JSON.stringify(next) === JSON.stringify(this.doc)) return;
-      this.set(next);
+      if (!this.replace(next)) return;
       this.log.info(
         { event: 'tenants_reloaded', why, tenants: next.tenants.length },
         'tenant data reloaded from PostgreSQL',
@@ -261,7 +251,7 @@ export class PgTenantStore implements TenantStore {
     }
     this.listener = client;
     // Changes made while the listener was down are caught by this read.
-    if (this.doc) await this.reload('listen');
+    if (this.loaded) await this.reload('listen');
   }
 
   /** Retries LISTEN with a capped backoff until it succeeds: the poll alone would delay changes by up to its interval. */
@@ -280,10 +270,5 @@ export class PgTenantStore implements TenantStore {
       );
     }, delayMs);
     this.reconnect.unref();
-  }
-
-  private set(doc: TenantsDocument): void {
-    this.doc = doc;
-    for (const l of this.listeners) l(doc);
   }
 }
