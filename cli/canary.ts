@@ -3,21 +3,55 @@
  * The same orchestration as the action (lib/canary/orchestrate.ts), with flags instead of inputs.
  */
 import { parseArgs } from 'node:util';
-import { consoleShell, executeCanary, rejudgeFile, USAGE_EXIT } from '../lib/canary/orchestrate.js';
+import { consoleShell, executeCanary, rejudgeFile, RUN_ERROR_EXIT, USAGE_EXIT } from '../lib/canary/orchestrate.js';
+import { InputError, parseBool, parseKeyValues, parseNumber } from '../lib/inputs.js';
 
 const USAGE = `usage: npm run canary -- [--dry-run] [options] <environment> <sha>
        npm run canary -- judge <report.json>
 options: --deployer local|command  --baseline-url URL  --prometheus-url URL  --canary-port N
+         --prometheus-scrape-interval-seconds S
          --deploy-command CMD --promote-command CMD --rollback-command CMD --cleanup-command CMD
          --intervals N --interval-seconds S --connections N --rate R --readiness-timeout-seconds S
          --rollback-on-inconclusive true|false  --budget FILE  --config FILE  --driver auto|builtin|k6
          --canary-env KEY=VALUE (repeatable)`;
 
-function numberFlag(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(v)}`);
-  return n;
+const numberFlag = (name: string, v: string | undefined): number | undefined => parseNumber(`--${name}`, v);
+
+/** A mistake in the command line: printed with the usage, exit 2. */
+class UsageError extends Error {}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'dry-run': { type: 'boolean' },
+        deployer: { type: 'string' },
+        'baseline-url': { type: 'string' },
+        'prometheus-url': { type: 'string' },
+        'prometheus-scrape-interval-seconds': { type: 'string' },
+        'canary-port': { type: 'string' },
+        'deploy-command': { type: 'string' },
+        'promote-command': { type: 'string' },
+        'rollback-command': { type: 'string' },
+        'cleanup-command': { type: 'string' },
+        intervals: { type: 'string' },
+        'interval-seconds': { type: 'string' },
+        connections: { type: 'string' },
+        rate: { type: 'string' },
+        'readiness-timeout-seconds': { type: 'string' },
+        'rollback-on-inconclusive': { type: 'string' },
+        budget: { type: 'string' },
+        config: { type: 'string' },
+        driver: { type: 'string' },
+        'canary-env': { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -28,46 +62,14 @@ async function main(argv: string[]): Promise<number> {
     }
     return rejudgeFile(argv[1]!, consoleShell());
   }
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'dry-run': { type: 'boolean' },
-      deployer: { type: 'string' },
-      'baseline-url': { type: 'string' },
-      'prometheus-url': { type: 'string' },
-      'canary-port': { type: 'string' },
-      'deploy-command': { type: 'string' },
-      'promote-command': { type: 'string' },
-      'rollback-command': { type: 'string' },
-      'cleanup-command': { type: 'string' },
-      intervals: { type: 'string' },
-      'interval-seconds': { type: 'string' },
-      connections: { type: 'string' },
-      rate: { type: 'string' },
-      'readiness-timeout-seconds': { type: 'string' },
-      'rollback-on-inconclusive': { type: 'string' },
-      budget: { type: 'string' },
-      config: { type: 'string' },
-      driver: { type: 'string' },
-      'canary-env': { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(argv);
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length !== 2) throw new Error('expected <environment> <sha>');
-  const roi = values['rollback-on-inconclusive'];
-  if (roi !== undefined && roi !== 'true' && roi !== 'false')
-    throw new Error('--rollback-on-inconclusive must be true or false');
-  const canaryEnv: Record<string, string> = {};
-  for (const kv of values['canary-env'] ?? []) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new Error(`--canary-env expects KEY=VALUE, got ${JSON.stringify(kv)}`);
-    canaryEnv[kv.slice(0, i)] = kv.slice(i + 1);
-  }
+  if (positionals.length !== 2) throw new UsageError('expected <environment> <sha>');
+  const roi = parseBool('--rollback-on-inconclusive', values['rollback-on-inconclusive']);
+  const canaryEnv = parseKeyValues('--canary-env', values['canary-env'] ?? []);
   return executeCanary(
     {
       environment: positionals[0]!,
@@ -82,13 +84,17 @@ async function main(argv: string[]): Promise<number> {
       ...(values['promote-command'] !== undefined && { promoteCommand: values['promote-command'] }),
       ...(values['rollback-command'] !== undefined && { rollbackCommand: values['rollback-command'] }),
       ...(values['cleanup-command'] !== undefined && { cleanupCommand: values['cleanup-command'] }),
+      prometheusScrapeIntervalSeconds: numberFlag(
+        'prometheus-scrape-interval-seconds',
+        values['prometheus-scrape-interval-seconds'],
+      ),
       intervals: numberFlag('intervals', values.intervals),
       intervalSeconds: numberFlag('interval-seconds', values['interval-seconds']),
       connections: numberFlag('connections', values.connections),
       rate: numberFlag('rate', values.rate),
       readinessTimeoutSeconds: numberFlag('readiness-timeout-seconds', values['readiness-timeout-seconds']),
       canaryPort: numberFlag('canary-port', values['canary-port']),
-      ...(roi !== undefined && { rollbackOnInconclusive: roi === 'true' }),
+      ...(roi !== undefined && { rollbackOnInconclusive: roi }),
       ...(values.budget !== undefined && { budgetPath: values.budget }),
       ...(values.driver !== undefined && { driver: values.driver as 'auto' | 'builtin' | 'k6' }),
       canaryEnv,
@@ -102,8 +108,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(`canary: ${(err as Error).message}`);
-    console.error(USAGE);
-    process.exitCode = USAGE_EXIT;
+    // Only a mistake in the command line earns the usage text; anything else is one line, exit 3.
+    const usage = err instanceof UsageError || err instanceof InputError;
+    console.error(`canary: ${((err as Error).message ?? String(err)).split('\n')[0]}`);
+    if (usage) console.error(USAGE);
+    process.exitCode = usage ? USAGE_EXIT : RUN_ERROR_EXIT;
   },
 );

@@ -4,12 +4,13 @@
  * with the same core as the smoke-gate action, writes the report and prints the verdict.
  *
  * Exit status: 0 pass, 1 fail, 0 inconclusive (printed as a warning: too few requests to judge),
- * 2 usage or setup error (bad flag, unreadable budget or results, service did not start).
+ * 2 usage or setup error (bad flag, unreadable budget or results, service did not start), 128 + the
+ * signal number when interrupted (130 Ctrl-C, 143 SIGTERM; the service is stopped, no report written).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BUDGET_PATH, loadBudget, type Budget } from '../core/src/budget.js';
@@ -22,6 +23,7 @@ import { writeJsonAtomic } from '../lib/atomic-write.js';
 import { drive, samplesToLoadResult, smokeRequests } from '../lib/load/driver.js';
 import { repoFile } from '../lib/load/scenario.js';
 import { startService, type ServiceHandle } from '../lib/service-process.js';
+import { findOnPath } from '../lib/which.js';
 
 const USAGE = `usage: npm run smoke -- [options]
 
@@ -33,7 +35,8 @@ const USAGE = `usage: npm run smoke -- [options]
   --json             print the report JSON instead of the table
   -h, --help         this help
 
-exit status: 0 pass, 1 fail, 0 inconclusive (with a warning), 2 usage or setup error`;
+exit status: 0 pass, 1 fail, 0 inconclusive (with a warning), 2 usage or setup error,
+             130 / 143 interrupted by Ctrl-C / SIGTERM`;
 
 class UsageError extends Error {}
 
@@ -85,20 +88,6 @@ function parse(argv: string[]): Args | 'help' {
     args.durationS = d;
   }
   return args;
-}
-
-function onPath(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, cmd);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
 }
 
 function git(args: string[]): string | undefined {
@@ -186,8 +175,11 @@ export async function main(argv: string[]): Promise<number> {
 
   const abort = new AbortController();
   let service: ServiceHandle | undefined;
+  // The shell convention, 128 + signal number: 130 for Ctrl-C, 143 for SIGTERM (as `npm run canary`).
+  let interrupted = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     console.error(`smoke: ${sig} received, stopping`);
+    interrupted ||= 128 + osConstants.signals[sig];
     abort.abort();
   };
   process.on('SIGINT', onSignal);
@@ -199,10 +191,10 @@ export async function main(argv: string[]): Promise<number> {
       result = await readK6Result(args.results);
     } else {
       const durationS = args.durationS ?? budget.smoke.duration_s;
-      const k6 = args.driver === 'builtin' ? undefined : onPath('k6');
+      const k6 = args.driver === 'builtin' ? undefined : findOnPath('k6');
       if (args.driver === 'k6' && !k6) throw new Error('--driver k6: k6 is not on PATH');
       service = await startService();
-      if (abort.signal.aborted) return 130;
+      if (abort.signal.aborted) return interrupted;
       if (!args.json)
         console.error(
           `smoke: service at ${service.url}; ${k6 ? 'k6' : 'built-in driver'}, ${budget.smoke.vus} connections, up to ${durationS} s / ${budget.smoke.max_requests} requests`,
@@ -225,6 +217,8 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } catch (err) {
+    // An interrupted k6 or service start fails as a consequence: the signal is the cause to report.
+    if (abort.signal.aborted) return interrupted;
     console.error(`smoke: ${(err as Error).message.split('\n')[0]}`);
     return 2;
   } finally {
@@ -232,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
-  if (abort.signal.aborted) return 130;
+  if (abort.signal.aborted) return interrupted;
 
   const gate = evaluateGate({ result, budget });
   const report = buildSmokeReport({

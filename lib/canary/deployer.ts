@@ -218,9 +218,10 @@ class CommandDeployer implements Deployer {
 
   async cleanup(): Promise<void> {
     if (this.cleaned) return;
-    this.cleaned = true;
     try {
       if (this.deployed && this.d.commands.cleanup) await this.run('cleanup', this.d.commands.cleanup);
+      // Only a clean-up that succeeded is done: a failed one stays in cleanupState() for the post step.
+      this.cleaned = true;
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }

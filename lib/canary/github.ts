@@ -18,7 +18,8 @@ export async function commentOnPullRequests(
       commit_sha: sha,
       per_page: 10,
     });
-    return data.filter((p) => p.state === 'open').map((p) => p.number);
+    // A closed PR that was never merged did not ship this sha: no comment there.
+    return data.filter((p) => p.state === 'open' || p.merged_at).map((p) => p.number);
   });
   const commented: number[] = [];
   for (const number of pulls ?? []) {

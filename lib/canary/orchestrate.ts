@@ -68,7 +68,6 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
     return RUN_ERROR_EXIT;
   }
 
-  writeJsonAtomic(plan.report_path, result.report);
   const markdown = renderCanaryMarkdown(result.report);
   shell.setOutput('verdict', result.verdict);
   shell.setOutput('baseline-p95-ms', ms(result.baselineP95Ms));
@@ -78,6 +77,8 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
     `canary ${plan.environment} ${plan.sha}: ${result.verdict} -> ${result.report.outcome.detail ?? result.action}`,
   );
   for (const r of result.reasons) shell.log(`  - ${r}`);
+  // After the verdict is out: the canary was already promoted or rolled back, a failed write must not hide that.
+  writeJsonAtomic(plan.report_path, result.report);
   shell.log(`report: ${plan.report_path}`);
   try {
     await shell.summary(markdown);

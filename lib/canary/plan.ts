@@ -6,11 +6,12 @@
  * Precedence: explicit inputs (action inputs / CLI flags) > the environment's entry in
  * `canary.config.json` > the embedded defaults below.
  */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { loadBudget, type Budget } from '../../core/src/budget.js';
 import { assertLoopback } from '../load/driver.js';
 import { repoFile } from '../load/scenario.js';
+import { findOnPath } from '../which.js';
 import { resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
 import type { ReadinessSettings } from './readiness.js';
 
@@ -206,19 +207,6 @@ function url(name: string, v: string): string {
   return u.href.replace(/\/$/, '');
 }
 
-function onPath(bin: string): boolean {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, bin), constants.X_OK);
-      return true;
-    } catch {
-      /* not here */
-    }
-  }
-  return false;
-}
-
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
@@ -334,7 +322,7 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
 
   const driverWanted = inputs.driver ?? 'auto';
   if (!['auto', 'builtin', 'k6'].includes(driverWanted)) throw new PlanError(`unknown driver "${driverWanted}"`);
-  const hasK6 = onPath('k6');
+  const hasK6 = findOnPath('k6') !== undefined;
   if (driverWanted === 'k6' && !hasK6) throw new PlanError('driver k6 was asked for but k6 is not on PATH');
   const driver = driverWanted === 'builtin' || !hasK6 ? 'builtin' : 'k6';
 

@@ -184,11 +184,14 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
   const cleanupOnce = (): Promise<void> =>
     (cleanupP ??= (async () => {
       const c0 = Date.now();
+      let done = false;
       try {
         await deployer.cleanup();
+        done = true;
       } finally {
         timings.cleanup = Date.now() - c0;
-        saveState(true);
+        // Not finished when the clean-up failed: the action's post step tries what is left once more.
+        saveState(done);
       }
     })());
 

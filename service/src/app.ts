@@ -244,6 +244,8 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
       typeof challenge === 'string' &&
       safeEqual(token, config.verifyToken)
     ) {
+      // The challenge is echoed as given: never let a browser sniff it into HTML.
+      res.setHeader('x-content-type-options', 'nosniff');
       res.type('text/plain').send(challenge);
     } else {
       sendError(res, 403, 'verification_failed', 'hub.mode must be "subscribe" and hub.verify_token must match');
@@ -324,13 +326,16 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
 
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
+    const e = err as { type?: string; status?: number; statusCode?: number; message?: string; expose?: boolean };
     if (e.type === 'entity.too.large')
       return sendError(res, 413, 'payload_too_large', `request body exceeds ${config.bodyLimitBytes} bytes`);
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'request body is not valid JSON');
     const status = e.status ?? e.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500)
-      return sendError(res, status, 'bad_request', 'the request could not be read');
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // http-errors marks messages safe for clients (e.g. 'unsupported charset "LATIN1"') with `expose`.
+      const message = e.expose === true && e.message ? e.message.slice(0, 200) : 'the request could not be read';
+      return sendError(res, status, status === 415 ? 'unsupported_media_type' : 'bad_request', message);
+    }
     log.error({ err: e.message, stack: (err as Error).stack, request_id: res.locals.requestId }, 'unhandled error');
     sendError(res, 500, 'internal_error', 'internal error');
   });

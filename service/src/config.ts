@@ -96,6 +96,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   if (track !== 'stable' && track !== 'canary') {
     throw new ConfigError(`SERVICE_TRACK must be "stable" or "canary", got "${track}"`);
   }
+  // A Graph token lets the webhook send messages on the hotel's account: never behind the public development secret.
+  if (env.WHATSAPP_TOKEN && !env.WHATSAPP_APP_SECRET) {
+    throw new ConfigError(
+      'WHATSAPP_TOKEN is set but WHATSAPP_APP_SECRET is not: set the app secret to verify webhooks',
+    );
+  }
   const schema = env.DATABASE_SCHEMA || 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new ConfigError(`DATABASE_SCHEMA must be a lower-case SQL identifier, got "${schema}"`);

@@ -26,16 +26,21 @@ export function isFlagName(name: string): name is FlagName {
   return Object.hasOwn(FLAGS, name);
 }
 
+/** Throws a ConfigError for a FEATURE_<NAME> variable that names no flag. */
+export function checkFeatureEnv(env: Record<string, boolean>): void {
+  for (const name of Object.keys(env)) {
+    if (!isFlagName(name))
+      throw new ConfigError(`FEATURE_${name.toUpperCase()} names no known flag (known: ${FLAG_NAMES.join(', ')})`);
+  }
+}
+
 export type FlagSource = 'default' | 'store' | 'tenant' | 'environment';
 
 export class FlagRegistry {
   private globals: Record<string, boolean> = {};
 
   constructor(private readonly env: Record<string, boolean>) {
-    for (const name of Object.keys(env)) {
-      if (!isFlagName(name))
-        throw new ConfigError(`FEATURE_${name.toUpperCase()} names no known flag (known: ${FLAG_NAMES.join(', ')})`);
-    }
+    checkFeatureEnv(env);
   }
 
   update(doc: TenantsDocument): void {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createService } from './app.js';
 import { ConfigError, faultActive, loadConfig, type ServiceConfig } from './config.js';
 import { trackServer } from './lifecycle.js';
+import { checkFeatureEnv } from './flags.js';
 import { createLogger, redactUrl } from './logger.js';
 import { DEFAULT_STATE_DIR, EMBEDDED_TENANTS_FILE } from './paths.js';
 import { FileTenantStore } from './tenants/file-store.js';
@@ -13,6 +14,8 @@ import { PgTenantStore } from './tenants/pg-store.js';
 import { ensureRuntimeCopy } from './tenants/runtime-copy.js';
 import type { TenantStore } from './tenants/types.js';
 import type { Logger } from 'pino';
+
+const STORE_CLOSE_MS = 2000;
 
 async function storeFor(config: ServiceConfig, log: Logger): Promise<TenantStore> {
   if (config.databaseUrl) {
@@ -48,6 +51,8 @@ async function main(): Promise<void> {
   let config: ServiceConfig;
   try {
     config = loadConfig();
+    // Before any state is touched (the runtime copy of the tenants seed), like every other bad setting.
+    checkFeatureEnv(config.featureEnv);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`hotel-service: ${err.message}\n`);
@@ -100,7 +105,18 @@ async function main(): Promise<void> {
   const drainer = trackServer(server, service.state, log, config.shutdownTimeoutMs);
   const shutdown = async (signal: string) => {
     const code = await drainer.drain(signal);
-    await service.close().catch((err: Error) => log.error({ err: err.message }, 'closing the tenant store failed'));
+    // A database that stopped answering must not hold the exit open: the store gets a bounded moment to close.
+    const closed = await Promise.race([
+      service.close().then(
+        () => true,
+        (err: Error) => {
+          log.error({ err: err.message }, 'closing the tenant store failed');
+          return true;
+        },
+      ),
+      new Promise<boolean>((r) => setTimeout(r, STORE_CLOSE_MS, false)),
+    ]);
+    if (!closed) log.warn({ event: 'store_close_timeout', timeout_ms: STORE_CLOSE_MS }, 'tenant store did not close');
     log.info({ event: 'exit', code }, 'stopped');
     process.exit(code);
   };

@@ -7,20 +7,14 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
-import {
-  actionDist,
-  actionEnv,
-  alive,
-  cliBuild,
-  freePort,
-  listening,
-  parseCommandFile,
-  postDist,
-  repoRoot,
-  runNode,
-  runnerFiles,
-  type Finished,
-} from './helpers.js';
+import { parseCommandFile } from '../support/github-runner.js';
+import { alive, freePort, listening } from '../support/ports.js';
+import { expectExit, runNode, type Finished } from '../support/processes.js';
+import { resolvePlan } from '../../lib/canary/plan.js';
+import { runPostCleanup, type SavedState } from '../../lib/canary/post.js';
+import { runCanary } from '../../lib/canary/run.js';
+import { commandEnv, runCommand } from '../../lib/canary/shell.js';
+import { actionDist, actionEnv, cliBuild, postDist, repoRoot, runnerFiles, startActionStep } from './helpers.js';
 
 let work: string;
 let baseline: ServiceHandle;
@@ -37,14 +31,6 @@ afterAll(async () => {
   await baseline?.stop(3000);
   rmSync(work, { recursive: true, force: true });
 });
-
-function expectExit(r: Finished, code: number | null, signal: NodeJS.Signals | null = null): void {
-  if (r.code !== code || r.signal !== signal) {
-    throw new Error(
-      `exit ${r.code}/${r.signal}, expected ${code}/${signal}; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
-    );
-  }
-}
 
 /** Resolves when `re` matches the child's stdout so far. */
 function waitFor(child: import('node:child_process').ChildProcess, re: RegExp): Promise<RegExpExecArray> {
@@ -168,33 +154,23 @@ async function runCommandDeployer(
   mkdirSync(dir);
   const s = commandScripts(dir, deployExit);
   const port = await freePort();
-  const files = runnerFiles();
-  try {
-    const env = actionEnv(
-      {
-        environment: 'production',
-        sha: 'feedbee1',
-        deployer: 'command',
-        'baseline-url': baseline.url,
-        'canary-port': String(port),
-        'deploy-command': s.deploy!,
-        'promote-command': s.promote!,
-        'rollback-command': s.rollback!,
-        'cleanup-command': s.cleanup!,
-        intervals: '2',
-        'interval-seconds': '2',
-        rate: '60',
-        'readiness-timeout-seconds': '10',
-      },
-      files,
-      dir,
-    );
-    const r = await runNode(actionDist, [], env, dir).done;
-    const calls = existsSync(s.log!) ? readFileSync(s.log!, 'utf8').trim().split('\n') : [];
-    return { r, calls, outputs: files.outputs(), dir, port };
-  } finally {
-    files.cleanup();
-  }
+  const r = await startActionStep(dir, {
+    environment: 'production',
+    sha: 'feedbee1',
+    deployer: 'command',
+    'baseline-url': baseline.url,
+    'canary-port': String(port),
+    'deploy-command': s.deploy!,
+    'promote-command': s.promote!,
+    'rollback-command': s.rollback!,
+    'cleanup-command': s.cleanup!,
+    intervals: '2',
+    'interval-seconds': '2',
+    rate: '60',
+    'readiness-timeout-seconds': '10',
+  }).done;
+  const calls = existsSync(s.log!) ? readFileSync(s.log!, 'utf8').trim().split('\n') : [];
+  return { r, calls, outputs: r.outputs, dir, port };
 }
 
 test('command deployer: deploy, judge, promote, cleanup, each given the sha, environment, port and URLs', async () => {
@@ -219,4 +195,80 @@ test('command deployer: a failing deploy is a fail with its error line, rolled b
   expect(outputs.verdict).toBe('fail');
   expect(r.stdout).toContain('deploy failed: deploy command exited with 3: error: the cluster refused the deployment');
   expect(calls.map((c) => c.split(' ')[0])).toEqual(['deploy', 'rollback', 'cleanup']);
+});
+
+test("the user's commands do not inherit the action's inputs (the github token) nor runner-only tokens", async () => {
+  const saved = { ...process.env };
+  // As the runner sets them for the action's own process; the step's `env:` (KUBECONFIG) must still pass.
+  Object.assign(process.env, {
+    INPUT_GITHUB_TOKEN: 'ghs_should_not_leak',
+    'INPUT_GITHUB-TOKEN': 'ghs_should_not_leak',
+    ACTIONS_RUNTIME_TOKEN: 'runtime_should_not_leak',
+    KUBECONFIG: '/tmp/kubeconfig-for-deploy',
+  });
+  try {
+    const r = await runCommand('env', { env: { CANARY_SHA: 'abc1234' }, timeoutMs: 10_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('KUBECONFIG=/tmp/kubeconfig-for-deploy');
+    expect(r.stdout).toContain('CANARY_SHA=abc1234');
+    expect(r.stdout).not.toMatch(/should_not_leak/);
+    expect(commandEnv({})).not.toHaveProperty(['INPUT_GITHUB-TOKEN']);
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  }
+});
+
+test('a clean-up command that fails in the run is left to the post step, which runs it again', async () => {
+  const dir = join(work, 'cleanup-retry');
+  mkdirSync(dir);
+  const log = join(dir, 'calls.log');
+  // Fails the first time (a transient cluster error), succeeds the second.
+  const cleanup = `echo cleanup >> ${log}; [ -f ${dir}/tried ] && exit 0; touch ${dir}/tried; echo "error: cluster unreachable" >&2; exit 1`;
+  const plan = resolvePlan({
+    environment: 'staging',
+    sha: 'feedbee1',
+    cwd: dir,
+    deployer: 'command',
+    baselineUrl: baseline.url,
+    deployCommand: `echo deploy >> ${log}; exit 3`,
+    cleanupCommand: cleanup,
+  });
+  const states: string[] = [];
+  const warnings: string[] = [];
+  const hooks = {
+    log: () => undefined,
+    warn: (l: string) => warnings.push(l),
+    saveState: (s: string) => states.push(s),
+  };
+  const r = await runCanary(plan, hooks, dir);
+  expect(r.verdict).toBe('fail');
+  expect(warnings).toContain('clean-up failed: cleanup command exited with 1: error: cluster unreachable');
+  const last = JSON.parse(states[states.length - 1]!) as SavedState;
+  expect(last.finished).toBe(false);
+  expect(last.commands.map((c) => c.name)).toEqual(['cleanup']);
+  expect(await runPostCleanup(states[states.length - 1]!)).toEqual([
+    'canary post: the main step did not finish; cleaning up what it left',
+    'cleanup command exited with 0',
+  ]);
+  expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['deploy', 'cleanup', 'cleanup']);
+});
+
+test('CLI: a report that cannot be written after the run is one line and exit 3, not the usage text', async () => {
+  const cwd = join(work, 'report-unwritable');
+  mkdirSync(cwd);
+  writeFileSync(join(cwd, 'reports'), 'a file where the reports directory should be');
+  const { done } = runNode(
+    cliBuild,
+    ['staging', 'abc1234', '--deployer', 'command', '--deploy-command', 'exit 3', '--baseline-url', baseline.url],
+    { PATH: process.env.PATH, HOME: process.env.HOME },
+    cwd,
+  );
+  const r = await done;
+  expectExit(r, 3);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^canary: .*ENOTDIR/);
+  // The decision was taken and is shown, though its record could not be written.
+  expect(r.stdout).toContain('canary staging abc1234: fail -> rolled back (fail)');
+  expect(r.stdout).toContain('  - deploy failed: deploy command exited with 3');
 });

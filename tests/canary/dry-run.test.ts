@@ -7,7 +7,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { actionDist, actionEnv, cliBuild, collect, repoRoot, runnerFiles, type Finished } from './helpers.js';
+import { parse as parseYaml } from 'yaml';
+import { collect, type Finished } from '../support/processes.js';
+import { actionDist, actionEnv, cliBuild, repoRoot, runnerFiles } from './helpers.js';
 
 const tracer = join(repoRoot, 'tests/canary/trace-effects.mjs');
 let dir: string;
@@ -32,6 +34,10 @@ function traced(
   });
   return collect(child).then((r) => ({ ...r, trace: readFileSync(traceFile, 'utf8').split('\n').filter(Boolean) }));
 }
+
+/** The CLI as a developer runs it in the test's directory, with nothing but PATH set. */
+const tracedCli = (...args: string[]): ReturnType<typeof traced> =>
+  traced(cliBuild, args, { PATH: process.env.PATH }, dir);
 
 /** The JSON plan printed after the readable one: from the first line "{" to the last line "}". */
 function planJson(stdout: string): Record<string, unknown> {
@@ -87,6 +93,35 @@ test('action dry run prints the plan, starts nothing, writes nothing', async () 
   }
 });
 
+test('action inputs follow the smoke gate rule: "yes" is true, a bad number is one error line naming the input', async () => {
+  const workspace = join(dir, 'ws-inputs');
+  mkdirSync(workspace);
+  const files = runnerFiles();
+  try {
+    const base = { environment: 'staging', sha: 'abcdef1', 'rollback-on-inconclusive': 'no' };
+    const yes = await traced(actionDist, [], actionEnv({ ...base, 'dry-run': 'Yes' }, files, workspace), workspace);
+    expect(yes.stderr).toBe('');
+    expect(yes.code).toBe(0);
+    expect(planJson(yes.stdout)).toMatchObject({ judge: { inconclusiveIsFailure: false } });
+    expect(yes.trace).toEqual([]);
+
+    const bad = await traced(
+      actionDist,
+      [],
+      actionEnv({ ...base, 'dry-run': 'true', rate: 'fast' }, files, workspace),
+      workspace,
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout.split('\n').filter((l) => l.startsWith('::error::'))).toEqual([
+      '::error::input rate must be a number, got "fast"',
+    ]);
+    expect(bad.trace).toEqual([]);
+    expect(readdirSync(workspace)).toEqual([]);
+  } finally {
+    files.cleanup();
+  }
+});
+
 test('CLI dry run of the command deployer shows the commands and PromQL but runs none of them', async () => {
   const marker = join(dir, 'deployed');
   const r = await traced(
@@ -105,6 +140,8 @@ test('CLI dry run of the command deployer shows the commands and PromQL but runs
       'http://127.0.0.1:9',
       '--prometheus-url',
       'http://127.0.0.1:9',
+      '--prometheus-scrape-interval-seconds',
+      '7',
     ],
     { PATH: process.env.PATH, HOME: process.env.HOME },
     dir,
@@ -112,8 +149,9 @@ test('CLI dry run of the command deployer shows the commands and PromQL but runs
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`deploy:    command \`touch ${marker}\``);
   const plan = planJson(r.stdout) as {
-    prometheus: { queries: { baseline_p95: string; interval_buckets: { canary: string } } };
+    prometheus: { scrape_interval_s: number; queries: { baseline_p95: string; interval_buckets: { canary: string } } };
   };
+  expect(plan.prometheus.scrape_interval_s).toBe(7); // the action's prometheus-scrape-interval-seconds, as a flag
   expect(plan.prometheus.queries.baseline_p95).toBe(
     'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{track="stable",route!~"/metrics|/health/.*"}[300s])))',
   );
@@ -126,7 +164,7 @@ test('CLI dry run of the command deployer shows the commands and PromQL but runs
 });
 
 test('an unknown environment is a one-line error with exit 2, nothing started', async () => {
-  const r = await traced(cliBuild, ['--dry-run', 'qa', 'abc1234'], { PATH: process.env.PATH }, dir);
+  const r = await tracedCli('--dry-run', 'qa', 'abc1234');
   expect(r.code).toBe(2);
   expect(r.stderr.trim()).toBe(
     'error: unknown environment "qa" (configured in embedded defaults: production, staging)',
@@ -139,34 +177,52 @@ test('environments come from canary.config.json in the workspace when it exists'
     join(dir, 'canary.config.json'),
     JSON.stringify({ environments: { qa: { intervals: 2, interval_seconds: 3, rate: 7 } } }),
   );
-  const r = await traced(cliBuild, ['--dry-run', 'qa', 'abc1234'], { PATH: process.env.PATH }, dir);
+  const r = await tracedCli('--dry-run', 'qa', 'abc1234');
   expect(r.code).toBe(0);
   expect(planJson(r.stdout)).toMatchObject({
     environment: 'qa',
     analysis: { intervals: 2, interval_s: 3 },
     traffic: { rate_per_s: 7 },
   });
-  const staging = await traced(cliBuild, ['--dry-run', 'staging', 'abc1234'], { PATH: process.env.PATH }, dir);
+  const staging = await tracedCli('--dry-run', 'staging', 'abc1234');
   expect(staging.code).toBe(2);
   expect(staging.stderr).toContain('unknown environment "staging"');
 });
 
-test('canary-port fixes the local canary port in the plan; PORT in canary-env is refused', async () => {
-  const r = await traced(
-    cliBuild,
-    ['--dry-run', 'staging', 'abc1234', '--canary-port', '45678'],
-    { PATH: process.env.PATH },
-    dir,
+test('the defaults action.yml declares (GitHub passes them as inputs) do not override canary.config.json', async () => {
+  const workspace = join(dir, 'ws-defaults');
+  mkdirSync(workspace);
+  writeFileSync(
+    join(workspace, 'canary.config.json'),
+    JSON.stringify({ environments: { qa: { rollback_on_inconclusive: false, intervals: 2 } } }),
   );
+  const meta = parseYaml(readFileSync(join(repoRoot, 'actions/canary/action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+  };
+  const defaults: Record<string, string> = {};
+  for (const [name, i] of Object.entries(meta.inputs))
+    if (i.default !== undefined && !i.default.includes('${{')) defaults[name] = i.default;
+  const files = runnerFiles();
+  try {
+    const env = actionEnv({ ...defaults, environment: 'qa', sha: 'abcdef1', 'dry-run': 'true' }, files, workspace);
+    const r = await traced(actionDist, [], env, workspace);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(planJson(r.stdout)).toMatchObject({
+      analysis: { intervals: 2 },
+      judge: { inconclusiveIsFailure: false },
+    });
+  } finally {
+    files.cleanup();
+  }
+});
+
+test('canary-port fixes the local canary port in the plan; PORT in canary-env is refused', async () => {
+  const r = await tracedCli('--dry-run', 'staging', 'abc1234', '--canary-port', '45678');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('local process, SERVICE_TRACK=canary on port 45678;');
   expect(planJson(r.stdout)).toMatchObject({ deployer: { kind: 'local', canary_port: 45678 } });
-  const bad = await traced(
-    cliBuild,
-    ['--dry-run', 'staging', 'abc1234', '--canary-env', 'PORT=45678'],
-    { PATH: process.env.PATH },
-    dir,
-  );
+  const bad = await tracedCli('--dry-run', 'staging', 'abc1234', '--canary-env', 'PORT=45678');
   expect(bad.code).toBe(2);
   expect(bad.stderr.trim()).toBe("error: set the local canary's port with canary-port, not PORT in canary-env");
   expect([...r.trace, ...bad.trace]).toEqual([]);

@@ -6,30 +6,20 @@
  * Latency is injected on both tracks (20-30 ms) so the comparison is about the service, not
  * about scheduling noise of a shared machine.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CanaryReport } from '../../core/src/canary/index.js';
 import { PrometheusClient } from '../../lib/canary/prometheus.js';
-import { drive, smokeRequests } from '../../lib/load/driver.js';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import type { ServiceHandle } from '../../lib/service-process.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
-import {
-  actionDist,
-  actionEnv,
-  alive,
-  cliBuild,
-  freePort,
-  listening,
-  runNode,
-  runnerFiles,
-  startPrometheus,
-  waitForSeries,
-  type Finished,
-  type Prometheus,
-} from './helpers.js';
+import { alive, freePort, listening } from '../support/ports.js';
+import { expectExit } from '../support/processes.js';
+import { startScrapedService, waitForSeries, type Prometheus, type ScrapedService } from '../support/prometheus.js';
+import { canaryStarted, rejudge, reportPathIn, shortPrometheusRun, startActionStep, type StepRun } from './helpers.js';
 
 const BASE_LATENCY = '20-30';
+let scraped: ScrapedService;
 let baseline: ServiceHandle;
 let prom: Prometheus;
 let github: FakeGitHub;
@@ -37,19 +27,13 @@ let work: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'canary-e2e-'));
-  baseline = await startService({ env: { SERVICE_TRACK: 'stable', FAULT_LATENCY_MS: BASE_LATENCY } });
-  prom = await startPrometheus({ port: baseline.port, track: 'stable' });
-  github = await startFakeGitHub({ owner: 'hotel', repo: 'perf' });
   // Some served traffic before the canary, so the baseline p95 can be captured from Prometheus.
-  await waitForSeries(prom.url, 'up{track="stable"} == 1');
-  await drive({
-    baseUrl: baseline.url,
-    requests: smokeRequests(),
-    connections: 4,
-    durationS: 4,
-    maxRequests: 120,
-    ratePerSecond: 30,
+  scraped = await startScrapedService({
+    env: { SERVICE_TRACK: 'stable', FAULT_LATENCY_MS: BASE_LATENCY },
+    warmUp: { durationS: 4, maxRequests: 120, ratePerSecond: 30 },
   });
+  ({ service: baseline, prom } = scraped);
+  github = await startFakeGitHub({ owner: 'hotel', repo: 'perf' });
   await waitForSeries(
     prom.url,
     'sum(rate(http_request_duration_seconds_count{track="stable",route!~"/metrics|/health/.*"}[5m])) > 0',
@@ -57,13 +41,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled([baseline?.stop(3000), prom?.stop(), github?.close()]);
+  await Promise.allSettled([scraped?.stop(), github?.close()]);
   rmSync(work, { recursive: true, force: true });
 });
 
-interface CaseResult extends Finished {
-  outputs: Record<string, string>;
-  summary: string;
+interface CaseResult extends StepRun {
   canaryPid: number | null;
   canaryPort: number | null;
   workspace: string;
@@ -73,37 +55,26 @@ interface CaseResult extends Finished {
 
 async function runAction(name: string, sha: string, inputs: Record<string, string>): Promise<CaseResult> {
   const workspace = join(work, name);
-  const files = runnerFiles();
-  const env = actionEnv(
+  const { child, done } = startActionStep(
+    workspace,
     {
-      environment: 'staging',
+      ...shortPrometheusRun,
       sha,
       'baseline-url': baseline.url,
       'prometheus-url': prom.url,
-      'prometheus-scrape-interval-seconds': '1',
-      intervals: '3',
-      'interval-seconds': '2',
-      rate: '60',
-      connections: '4',
-      'readiness-timeout-seconds': '10',
       'github-token': 'ghs_test_token',
       ...inputs,
     },
-    files,
-    workspace,
     { GITHUB_API_URL: github.url, HOTEL_PERF_GITHUB_RETRY_BASE_MS: '10' },
   );
-  mkdirSync(workspace, { recursive: true });
-  const { child, done } = runNode(actionDist, [], env, workspace);
   let canaryPid: number | null = null;
   let canaryPort: number | null = null;
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
     buf += d.toString('utf8');
-    const m = /canary started locally at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(buf);
-    if (m && canaryPort === null) {
-      canaryPort = Number(m[1]);
-      canaryPid = Number(m[2]);
+    const started = canaryStarted(buf);
+    if (started && canaryPort === null) {
+      ({ port: canaryPort, pid: canaryPid } = started);
       prom.setTargets([
         { port: baseline.port, track: 'stable' },
         { port: canaryPort, track: 'canary' },
@@ -112,24 +83,15 @@ async function runAction(name: string, sha: string, inputs: Record<string, strin
   });
   const r = await done;
   prom.setTargets([{ port: baseline.port, track: 'stable' }]);
-  const reportPath = join(workspace, `reports/performance/canary-staging-${sha}.json`);
-  const result: CaseResult = {
+  const reportPath = reportPathIn(workspace, sha);
+  return {
     ...r,
-    outputs: files.outputs(),
-    summary: readFileSync(files.summary, 'utf8'),
     canaryPid,
     canaryPort,
     workspace,
     report: existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, unknown>) : null,
     reportPath,
   };
-  files.cleanup();
-  return result;
-}
-
-/** The exit status, with the step's log in the failure message when it differs. */
-function expectExit(r: Finished, code: number): void {
-  if (r.code !== code) throw new Error(`exit ${r.code}, expected ${code}; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
 }
 
 /** No canary left serving: its process is gone and its port refuses connections. */
@@ -137,10 +99,6 @@ async function expectCanaryGone(r: CaseResult): Promise<void> {
   expect(r.canaryPid).not.toBeNull();
   expect(alive(r.canaryPid!)).toBe(false);
   expect(await listening(r.canaryPort!)).toBe(false);
-}
-
-async function rejudge(reportPath: string): Promise<Finished> {
-  return runNode(cliBuild, ['judge', reportPath], { PATH: process.env.PATH }, work).done;
 }
 
 interface RunRecord {
@@ -190,7 +148,7 @@ test('a healthy canary is promoted, judged on synthetic traffic and on Prometheu
   expect(comment?.body).toContain(`\`${sha}\``);
   expect(github.violations).toEqual([]);
 
-  const again = await rejudge(r.reportPath);
+  const again = await rejudge(r.reportPath, work);
   expect(again.code).toBe(0);
   expect(again.stdout).toContain('agrees: final verdict pass');
 
@@ -199,7 +157,7 @@ test('a healthy canary is promoted, judged on synthetic traffic and on Prometheu
   tampered.verdict = 'fail';
   const tamperedPath = join(r.workspace, 'tampered.json');
   writeFileSync(tamperedPath, JSON.stringify(tampered));
-  const caught = await rejudge(tamperedPath);
+  const caught = await rejudge(tamperedPath, work);
   expect(caught.code).toBe(1);
   expect(caught.stderr).toContain('disagrees: verdict: recorded fail, recomputed pass');
 });
@@ -225,7 +183,7 @@ test('a slow canary (within the absolute budget) is rolled back', async () => {
   expect(r.stdout).toMatch(/hard failure in interval 1/);
   expect(r.stdout).toContain('::error::canary not promoted');
   await expectCanaryGone(r);
-  expect((await rejudge(r.reportPath)).code).toBe(0);
+  expect((await rejudge(r.reportPath, work)).code).toBe(0);
 });
 
 test('an erroring canary is rolled back', async () => {
@@ -266,7 +224,7 @@ test('a canary that never becomes ready is rolled back and cleaned up, verdict f
   expect(r.summary).toMatch(/^## Canary ❌ FAIL: /);
   expect(r.summary).toContain(`| readiness | ❌ fail | ${readiness!.reason} |`);
   await expectCanaryGone(r);
-  const again = await rejudge(r.reportPath);
+  const again = await rejudge(r.reportPath, work);
   expect(again.stdout).toContain('agrees: final verdict fail');
 });
 

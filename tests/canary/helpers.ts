@@ -1,66 +1,20 @@
 /**
- * Helpers of the canary tests: run the action or the CLI as child processes the way GitHub and a
- * developer run them, free ports, a real Prometheus with its own config and data directory.
+ * Helpers of the canary tests: the runner's files and environment of an action step, and the
+ * canary's own paths, inputs and log lines. Generic process, port and Prometheus helpers are in
+ * tests/support/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommandFile } from '../support/github-runner.js';
+import { runNode, type Finished } from '../support/processes.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const actionDist = join(repoRoot, 'actions/canary/dist/index.js');
 export const postDist = join(repoRoot, 'actions/canary/dist/post/index.js');
 export const cliBuild = join(repoRoot, 'build/cli/canary.js');
-
-export interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => res(port));
-    });
-  });
-}
-
-/** true when something accepts connections on 127.0.0.1:port. */
-export function listening(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      res(true);
-    });
-    c.once('error', () => res(false));
-  });
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function collect(child: ChildProcess): Promise<Finished> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
-}
 
 /** A GitHub runner's files for one step: outputs, summary, state, event. */
 export interface RunnerFiles {
@@ -91,24 +45,6 @@ export function runnerFiles(event: unknown = {}): RunnerFiles {
   };
 }
 
-/** Parses GitHub's `name<<delimiter` command-file format (GITHUB_OUTPUT, GITHUB_STATE). */
-export function parseCommandFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^=<]+)<<(.+)$/.exec(lines[i]!);
-    if (m) {
-      const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]!);
-      out[m[1]!] = value.join('\n');
-    } else if (lines[i]!.includes('=')) {
-      const j = lines[i]!.indexOf('=');
-      out[lines[i]!.slice(0, j)] = lines[i]!.slice(j + 1);
-    }
-  }
-  return out;
-}
-
 /** Environment of an action step: INPUT_* (names upper-cased, spaces as _), runner files, a clean PATH. */
 export function actionEnv(
   inputs: Record<string, string>,
@@ -132,103 +68,59 @@ export function actionEnv(
   return env;
 }
 
-export function runNode(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { child, done: collect(child) };
+/**
+ * A short canary run judged on Prometheus too: 3 intervals of 2 s at 60 requests/s over 4
+ * connections, a Prometheus scraping every second, 10 s for the canary to become ready.
+ */
+export const shortPrometheusRun: Readonly<Record<string, string>> = {
+  environment: 'staging',
+  'prometheus-scrape-interval-seconds': '1',
+  intervals: '3',
+  'interval-seconds': '2',
+  rate: '60',
+  connections: '4',
+  'readiness-timeout-seconds': '10',
+};
+
+/** Where a run in `workspace` writes its report. */
+export const reportPathIn = (workspace: string, sha: string, environment = 'staging'): string =>
+  join(workspace, `reports/performance/canary-${environment}-${sha}.json`);
+
+/** The local deployer's line naming the canary's port and pid, when `log` holds it. */
+export function canaryStarted(log: string): { port: number; pid: number } | null {
+  const m = /canary started locally at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(log);
+  return m ? { port: Number(m[1]), pid: Number(m[2]) } : null;
 }
 
-export interface Target {
-  port: number;
-  track: string;
-}
+/** `canary judge <report>`: re-derives the verdict from the report's data. */
+export const rejudge = (reportPath: string, cwd: string): Promise<Finished> =>
+  runNode(cliBuild, ['judge', reportPath], { PATH: process.env.PATH }, cwd).done;
 
-export interface Prometheus {
-  url: string;
-  port: number;
-  /** Rewrites the discovered targets (file_sd); each target is labelled with its track. */
-  setTargets(targets: Target[]): void;
-  stop(): Promise<void>;
+/** A finished action step: its exit, log, outputs and job summary. */
+export interface StepRun extends Finished {
+  outputs: Record<string, string>;
+  summary: string;
 }
 
 /**
- * A real Prometheus (Debian package) with its own config and data directory, scraping every second
- * the targets of a file it watches (file_sd), so a canary on a port known only at run time is found.
+ * Starts the canary action as GitHub runs it, in `workspace` (created when missing), with a fresh
+ * runner's files that are read into the result and removed once the step ends.
  */
-export async function startPrometheus(...initial: Target[]): Promise<Prometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'canary-prom-'));
-  const targetsFile = join(dir, 'targets.json');
-  const setTargets = (targets: Target[]): void => {
-    const groups = targets.map((t) => ({ targets: [`127.0.0.1:${t.port}`], labels: { track: t.track } }));
-    writeFileSync(`${targetsFile}.tmp`, JSON.stringify(groups));
-    renameSync(`${targetsFile}.tmp`, targetsFile);
-  };
-  setTargets(initial);
-  const port = await freePort();
-  const config = [
-    'global:',
-    '  scrape_interval: 1s',
-    '  evaluation_interval: 1s',
-    'scrape_configs:',
-    '  - job_name: hotel',
-    '    file_sd_configs:',
-    `      - files: ['${targetsFile}']`,
-    '        refresh_interval: 1s',
-  ].join('\n');
-  writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
-  const child = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const ok = await fetch(`${url}/-/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > until) {
-      await stop();
-      throw new Error(`prometheus did not start: ${stderr.slice(-500)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, port, setTargets, stop };
-}
-
-/** Waits until an instant PromQL query returns at least one finite sample. */
-export async function waitForSeries(promUrl: string, query: string, timeoutMs = 15_000): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
-      data: { result: Array<{ value: [number, string] }> };
-    };
-    const v = Number(r.data.result[0]?.value[1]);
-    if (Number.isFinite(v)) return v;
-    if (Date.now() > until) throw new Error(`no data for ${query}`);
-    await new Promise((res) => setTimeout(res, 250));
+export function startActionStep(
+  workspace: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<StepRun> } {
+  mkdirSync(workspace, { recursive: true });
+  const files = runnerFiles();
+  try {
+    const { child, done } = runNode(actionDist, [], actionEnv(inputs, files, workspace, extraEnv), workspace);
+    const result = done
+      .then((r) => ({ ...r, outputs: files.outputs(), summary: readFileSync(files.summary, 'utf8') }))
+      .finally(() => files.cleanup());
+    return { child, done: result };
+  } catch (e) {
+    files.cleanup();
+    throw e;
   }
 }

@@ -77,14 +77,22 @@ const cases: Array<[string, () => IntervalSamples[], string]> = [
   ['histograms', () => binned(sim(6, 300, { ...REALISTIC, medianMs: 70 })), 'fail'],
 ];
 
+/** Valid against the schema, with the verdict given, and re-judged from its own data to the same verdict and reasons. */
+function expectConsistent(report: CanaryReport, verdict: string): ReturnType<typeof rejudge> {
+  expect(validate(report)).toBe(true);
+  expect(validate.errors ?? []).toEqual([]);
+  expect(report.verdict).toBe(verdict);
+  const r = rejudge(parseCanaryReport(report));
+  expect(r.differences).toEqual([]);
+  expect(r.verdict).toBe(verdict);
+  expect(r.reasons).toEqual(report.reasons);
+  return r;
+}
+
 describe('canary report v1', () => {
   it.each(cases)('%s: valid against the JSON Schema, and re-judging agrees', (_name, make, verdict) => {
     const report = roundTrip(make());
-    expect(validate(report)).toBe(true);
-    expect(validate.errors ?? []).toEqual([]);
-    expect(report.verdict).toBe(verdict);
-    const again = rejudge(parseCanaryReport(report));
-    expect(again.differences).toEqual([]);
+    const again = expectConsistent(report, verdict);
     expect(again.agrees).toBe(true);
     expect(again.judgement.verdict).toBe(verdict);
     expect(JSON.parse(JSON.stringify(again.judgement))).toEqual(report.judgement);
@@ -160,16 +168,6 @@ describe('the report carries one final verdict: synthetic judgement, Prometheus 
   });
   const healthy = () => sim(11, 300, REALISTIC);
   const slowHistograms = () => binned(sim(12, 300, { ...REALISTIC, medianMs: 70 }));
-
-  function expectConsistent(report: CanaryReport, verdict: string): void {
-    expect(validate(report)).toBe(true);
-    expect(validate.errors ?? []).toEqual([]);
-    expect(report.verdict).toBe(verdict);
-    const r = rejudge(parseCanaryReport(report));
-    expect(r.differences).toEqual([]);
-    expect(r.verdict).toBe(verdict);
-    expect(r.reasons).toEqual(report.reasons);
-  }
 
   it('a healthy synthetic judgement with a failing Prometheus judgement is a fail, and rejudge recomputes both', () => {
     const report = roundTrip(healthy(), S, 99, { preconditions: [ready], prometheus: promPart(slowHistograms()) });

@@ -78,6 +78,19 @@ describe('inconclusive, never a silent pass nor a false alarm', () => {
     expect(g.verdict).toBe('inconclusive');
     expect(g.reasons[0]).toContain('no p95');
   });
+
+  it('requests but no p95: what was crossed (k6 threshold, error rate) is still shown as a warning', () => {
+    const g = evaluateGate({ result: { ...withFailures(slow, 13), latency_ms: { p95: Number.NaN } }, budget });
+    expect(g.verdict).toBe('inconclusive');
+    expect(g.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^on incomplete data: error rate .* \\(13 of ${slow.requests} requests failed\\) is above the limit`,
+        ),
+      ),
+      'on incomplete data: k6 threshold crossed: http_req_duration p(95)<25',
+    ]);
+  });
 });
 
 describe('checks', () => {

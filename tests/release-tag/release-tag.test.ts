@@ -17,6 +17,7 @@ import { buildSmokeReport, type SmokeReport } from '../../core/src/gate/report.j
 import type { LoadResult } from '../../core/src/load-result.js';
 import { DEFAULT_RELEASE_TAG } from '../../core/src/release/notes.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
+import { parseCommandFile } from '../support/github-runner.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.join(root, 'actions/release-tag/dist/index.js');
@@ -28,14 +29,6 @@ interface RunResult {
   stdout: string;
   outputs: Record<string, string>;
   summary: string;
-}
-
-/** Parses the `name<<delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
-  return out;
 }
 
 function smokeResult(): LoadResult {
@@ -92,7 +85,11 @@ describe('release-tag action (node dist/index.js against the fake GitHub)', () =
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  function runAction(inputs: Record<string, string> = {}, token = 'write-token'): Promise<RunResult> {
+  function runAction(
+    inputs: Record<string, string> = {},
+    token = 'write-token',
+    unset: string[] = [],
+  ): Promise<RunResult> {
     const outputFile = path.join(tmp, `output-${Date.now()}-${Math.random()}`);
     const summaryFile = path.join(tmp, `summary-${Date.now()}-${Math.random()}`);
     writeFileSync(outputFile, '');
@@ -112,12 +109,13 @@ describe('release-tag action (node dist/index.js against the fake GitHub)', () =
       INPUT_TAG: TAG,
     };
     for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+    for (const k of unset) delete env[k];
     return new Promise((resolve) => {
       execFile(process.execPath, [DIST], { env, cwd: tmp, timeout: 30_000 }, (err, stdout) => {
         resolve({
           code: err ? ((err as { code?: number }).code ?? 1) : 0,
           stdout,
-          outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+          outputs: parseCommandFile(readFileSync(outputFile, 'utf8')),
           summary: readFileSync(summaryFile, 'utf8'),
         });
       });
@@ -181,6 +179,16 @@ describe('release-tag action (node dist/index.js against the fake GitHub)', () =
       ]),
     );
     expect(gh.violations).toEqual([]);
+  });
+
+  it('masks the token before any call and, without a job summary file (not on a runner), still ends green', async () => {
+    const token = 'write-token-s3cr3t';
+    const res = await runAction({}, token, ['GITHUB_STEP_SUMMARY']);
+    expect(res.stdout.split('\n')[0]).toBe(`::add-mask::${token}`);
+    expect(res.stdout).not.toMatch(/::error::/);
+    expect(res.code).toBe(0);
+    expect(res.outputs).toMatchObject({ tag: TAG, sha: merge, created: 'true' });
+    expect(res.summary).toBe('');
   });
 
   it('refuses to move a tag that points at another commit', async () => {

@@ -18,10 +18,22 @@ describe('without ADMIN_TOKEN', () => {
   test('the admin routes do not exist', async () => {
     const r = await startInProcess();
     try {
-      for (const path of ['/admin/feature-flags', '/admin/tenants']) {
+      for (const path of ['/admin/feature-flags', '/admin/tenants', '/admin/whatsapp/outbox']) {
         const res = await getJson(r.url + path, AUTH);
         expect(res.status).toBe(404);
         expect(res.body.error).toBe('not_found');
+      }
+      const put = await postJson(`${r.url}/admin/feature-flags/improved_nlp_fallback`, { enabled: true }, AUTH, 'PUT');
+      expect(put.status).toBe(404);
+      expect((await msg(r, '+34600000001', 'xyzzy plugh')).body.fallback).toBe('legacy');
+      // No token configured means no trusted caller either: a body tenant_id is ignored whatever the header says.
+      for (const authorization of ['Bearer ', 'Bearer undefined', 'Bearer s3cret-admin']) {
+        const res = await postJson(
+          `${r.url}/api/v1/messages`,
+          { user_id: '+34600000001', text: 'hola', tenant_id: 'hotel-harbor' },
+          { authorization },
+        );
+        expect(res.body).toMatchObject({ tenant_id: 'hotel-sol', tenant_source: 'user' });
       }
     } finally {
       await r.close();
@@ -206,6 +218,25 @@ describe('environment beats the store', () => {
         environment: false,
         effective: { 'hotel-harbor': false },
       });
+    } finally {
+      await r.close();
+    }
+  });
+  test('FEATURE_IMPROVED_NLP_FALLBACK=on wins over a store-wide false, and an admin change cannot undo it', async () => {
+    const r = await startInProcess({ ADMIN_TOKEN: 't', FEATURE_IMPROVED_NLP_FALLBACK: 'on' });
+    const auth = { authorization: 'Bearer t' };
+    try {
+      const flags = await getJson(`${r.url}/admin/feature-flags`, auth);
+      expect((flags.body.flags as Record<string, unknown>[])[0]).toMatchObject({ store: false, environment: true });
+      expect((await msg(r, '+34600000001', 'xyzzy plugh')).body.fallback).toBe('improved');
+      const off = await postJson(
+        `${r.url}/admin/feature-flags/improved_nlp_fallback`,
+        { enabled: false, tenant_id: 'hotel-sol' },
+        auth,
+        'PUT',
+      );
+      expect(off.body).toMatchObject({ tenants: { 'hotel-sol': false }, effective: { 'hotel-sol': true } });
+      expect((await msg(r, '+34600000001', 'xyzzy plugh')).body.fallback).toBe('improved');
     } finally {
       await r.close();
     }

@@ -114,9 +114,40 @@ describe('bad input', () => {
     expect(r.status).toBe(400);
     expect(r.body.message).toContain('"text"');
   });
-  test('wrong content type -> 415', async () => {
+  test('wrong content type or charset -> 415 JSON naming the problem', async () => {
     const r = await fetch(s.url + API, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     expect(r.status).toBe(415);
+    const charset = await postJson(s.url + API, '{"user_id":"x","text":"y"}', {
+      'content-type': 'application/json; charset=latin1',
+    });
+    expect(charset.status).toBe(415);
+    expect(charset.body).toMatchObject({ error: 'unsupported_media_type' });
+    expect(charset.body.message).toMatch(/unsupported charset/i);
+  });
+  test('an internal failure -> 500 JSON without a stack trace; the stack goes to the log with the request id', async () => {
+    const failing = await startInProcess(
+      {},
+      {
+        memory: {
+          get: () => Promise.reject(new Error('conversation memory exploded')),
+          set: () => Promise.resolve(),
+        },
+      },
+    );
+    try {
+      const r = await postJson(
+        failing.url + API,
+        { user_id: '+34600000001', text: 'hola', conversation_id: 'c1' },
+        { 'x-request-id': 'boom-1' },
+      );
+      expect(r.status).toBe(500);
+      expect(r.body).toEqual({ error: 'internal_error', message: 'internal error', request_id: 'boom-1' });
+      const logged = failing.logs.find((l) => l.msg === 'unhandled error');
+      expect(logged).toMatchObject({ level: 'error', request_id: 'boom-1', err: 'conversation memory exploded' });
+      expect(String(logged!.stack)).toMatch(/\n\s+at /);
+    } finally {
+      await failing.close();
+    }
   });
   test('oversized body -> 413', async () => {
     const r = await postJson(s.url + API, { user_id: 'x', text: 'a'.repeat(70 * 1024) });
@@ -130,11 +161,14 @@ describe('bad input', () => {
     const admin = await postJson(`${s.url}/admin/tenants`, {}, { authorization: 'Bearer wrong' }, 'GET');
     expect(admin.status).toBe(401);
   });
-  test('metrics label routes by template and unknown paths as "unmatched", never the raw URL', async () => {
+  test('metrics label routes by template and unknown paths as "unmatched", never the raw URL or method', async () => {
     await fetch(`${s.url}/random-${Date.now()}`);
+    await fetch(`${s.url}/random-${Date.now()}`, { method: 'PROPFIND' });
     const m = await (await fetch(`${s.url}/metrics`)).text();
     expect(m).toMatch(/route="unmatched",status_code="404"/);
     expect(m).not.toMatch(/route="\/random-/);
+    expect(m).toMatch(/method="OTHER",route="unmatched",status_code="404"/);
+    expect(m).not.toContain('PROPFIND');
   });
 });
 
@@ -149,6 +183,16 @@ describe('WhatsApp webhook', () => {
       `${s.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1158201444`,
     );
     expect(bad.status).toBe(403);
+    expect(await bad.json()).toMatchObject({ error: 'verification_failed' });
+    expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    for (const q of [
+      'hub.mode=unsubscribe&hub.verify_token=verify-me&hub.challenge=1',
+      'hub.mode=subscribe&hub.verify_token=verify-me',
+      'hub.mode=subscribe&hub.challenge=1',
+      'hub.mode=subscribe&hub.verify_token=verify-me&hub.verify_token=verify-me&hub.challenge=1',
+    ]) {
+      expect((await fetch(`${s.url}/webhooks/whatsapp?${q}`)).status).toBe(403);
+    }
   });
 
   test('a signed Cloud API payload is answered through the sender, in the tenant of the phone_number_id', async () => {
@@ -228,12 +272,31 @@ describe('WhatsApp webhook', () => {
     expect(m).toMatch(/whatsapp_signature_failures_total [4-9]/);
   });
 
+  test('an oversized delivery -> 413 JSON before any signature check (not counted as a bad signature)', async () => {
+    const failures = async () =>
+      Number(/^whatsapp_signature_failures_total (\d+)$/m.exec(await (await fetch(`${s.url}/metrics`)).text())![1]);
+    const before = await failures();
+    const body = JSON.stringify(waPayload('100000000000002', '14150000001', 'a'.repeat(70 * 1024)));
+    const r = await webhook(body, signBody(body, 'app-secret-xyz'));
+    expect(r.status).toBe(413);
+    expect(r.body).toMatchObject({ error: 'payload_too_large' });
+    expect(await failures()).toBe(before);
+  });
+
   test('with WHATSAPP_TOKEN, replies go to the Graph API (a local server standing in for graph.facebook.com)', async () => {
     const seen: { url: string; auth: string | undefined; body: Record<string, unknown> }[] = [];
+    let failNext = false;
     const graph: Server = createServer((req: IncomingMessage, res) => {
       let data = '';
       req.on('data', (c: Buffer) => (data += c.toString()));
       req.on('end', () => {
+        if (failNext) {
+          failNext = false;
+          res
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end('{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190}}');
+          return;
+        }
         seen.push({
           url: req.url ?? '',
           auth: req.headers.authorization,
@@ -243,14 +306,26 @@ describe('WhatsApp webhook', () => {
       });
     });
     await new Promise<void>((r) => graph.listen(0, '127.0.0.1', () => r()));
+    const graphUrl = `http://127.0.0.1:${(graph.address() as AddressInfo).port}/v21.0`;
     const g = await startInProcess({
       WHATSAPP_TOKEN: 'graph-token-123',
-      WHATSAPP_GRAPH_URL: `http://127.0.0.1:${(graph.address() as AddressInfo).port}/v21.0`,
+      WHATSAPP_APP_SECRET: 'graph-app-secret',
+      WHATSAPP_GRAPH_URL: graphUrl,
     });
+    // Without a token the Graph API is never called, even with WHATSAPP_GRAPH_URL set: replies are recorded.
+    const noToken = await startInProcess({ WHATSAPP_GRAPH_URL: graphUrl });
     try {
+      const local = JSON.stringify(waPayload('100000000000002', '14150000004', 'Is there a pool?', 'wamid.LOCAL'));
+      const kept = await postJson(`${noToken.url}/webhooks/whatsapp`, local, {
+        'x-hub-signature-256': signBody(local, 'dev-app-secret'),
+      });
+      expect(kept.body).toMatchObject({ replied: 1, failed: 0 });
+      expect((noToken.service.sender as RecordingSender).sent.at(-1)).toMatchObject({ in_reply_to: 'wamid.LOCAL' });
+      expect(seen).toHaveLength(0);
+
       const body = JSON.stringify(waPayload('100000000000002', '14150000004', 'Is there a pool?', 'wamid.IN'));
       const res = await postJson(`${g.url}/webhooks/whatsapp`, body, {
-        'x-hub-signature-256': signBody(body, 'dev-app-secret'),
+        'x-hub-signature-256': signBody(body, 'graph-app-secret'),
       });
       expect(res.body).toMatchObject({ replied: 1, failed: 0 });
       expect(seen).toHaveLength(1);
@@ -263,11 +338,27 @@ describe('WhatsApp webhook', () => {
         context: { message_id: 'wamid.IN' },
       });
       expect((seen[0]!.body.text as { body: string }).body).toContain('Fitness center');
+
+      // The Graph API refusing a reply: logged, counted in "failed", still 200 so that Meta does not redeliver.
+      failNext = true;
+      const again = JSON.stringify(waPayload('100000000000002', '14150000004', 'Is there a pool?', 'wamid.IN2'));
+      const refused = await postJson(`${g.url}/webhooks/whatsapp`, again, {
+        'x-hub-signature-256': signBody(again, 'graph-app-secret'),
+      });
+      expect(refused).toMatchObject({ status: 200, body: { received: 1, replied: 0, failed: 1 } });
+      expect(g.logs.find((l) => l.msg === 'WhatsApp Graph API send failed')).toMatchObject({ status: 401 });
       expect(g.raw.join('\n')).not.toContain('graph-token-123');
     } finally {
       await g.close();
+      await noToken.close();
       graph.close();
     }
+  });
+
+  test('WHATSAPP_TOKEN without WHATSAPP_APP_SECRET is refused: the public development secret must not guard sends', async () => {
+    await expect(startInProcess({ WHATSAPP_TOKEN: 'graph-token-123' })).rejects.toThrow(
+      /WHATSAPP_TOKEN is set but WHATSAPP_APP_SECRET is not/,
+    );
   });
 });
 
@@ -308,6 +399,41 @@ test('tenant_id labels stay bounded: an unknown tenant, even from a trusted call
   expect(labels.length).toBeGreaterThan(0);
   for (const l of labels) expect(['hotel-sol', 'hotel-harbor', 'default']).toContain(l);
   expect(m).toMatch(/tenant_unknown_total\{source="phone_number_id"\} 1/);
+  expect(s.logs.filter((l) => l.event === 'unknown_tenant' && l.lookup === 'phone_number_id')).toHaveLength(1);
+  expect(s.raw.join('\n')).not.toContain('999999999999999');
+});
+
+test('the latency histogram is dense around the 450 ms budget: p95 near it interpolates inside a bucket of 25 ms or less', async () => {
+  await postJson(s.url + API, { user_id: 'u1', text: 'hi' });
+  const m = await (await fetch(`${s.url}/metrics`)).text();
+  const bounds = [
+    ...m.matchAll(/^http_request_duration_seconds_bucket\{le="([^"]+)",method="POST",route="\/api\/v1\/messages"/gm),
+  ]
+    .map((x) => Number(x[1]))
+    .filter(Number.isFinite);
+  expect(bounds).toContain(0.45);
+  // Width of the bucket holding each latency from 355 to 550 ms, in 5 ms steps: at most 25 ms in (400, 500], 50 ms around.
+  const tooWide: string[] = [];
+  for (let ms = 355; ms <= 550; ms += 5) {
+    const upper = bounds.find((b) => b >= ms / 1000)!;
+    const lower = [...bounds].reverse().find((b) => b < ms / 1000) ?? 0;
+    const width = Math.round((upper - lower) * 1000);
+    if (width > (ms > 400 && ms <= 500 ? 25 : 50)) tooWide.push(`${ms} ms in a ${width} ms bucket`);
+  }
+  expect(tooWide).toEqual([]);
+});
+
+test('nlp_fallback_low_confidence_ratio is the share of messages a fallback answered', async () => {
+  const fresh = await startInProcess();
+  try {
+    const texts = ['¿Cuánto cuesta una habitación doble?', 'xyzzy plugh', 'qwerty asdf', 'zzz'];
+    for (const text of texts) await postJson(fresh.url + API, { user_id: '+34600000001', text });
+    const m = await (await fetch(`${fresh.url}/metrics`)).text();
+    expect(m).toMatch(/^nlp_fallback_low_confidence_ratio 0\.75$/m);
+    expect(m).toMatch(/^nlp_messages_total\{intent="prices",fallback="false"\} 1$/m);
+  } finally {
+    await fresh.close();
+  }
 });
 
 describe('readiness', () => {

@@ -87,7 +87,12 @@ test('a change made with plain SQL is picked up without a restart', async () => 
 });
 
 test('the service runs on the PostgreSQL store: admin changes persist in the database', async () => {
-  service = await startService({ env: { DATABASE_URL, DATABASE_SCHEMA: schema, ADMIN_TOKEN: 'pg-admin' } });
+  // A password in DATABASE_URL (ignored by the test server's trust auth) must never reach the log.
+  const withPassword = new URL(DATABASE_URL);
+  withPassword.password = 'pg-pass-never-logged';
+  service = await startService({
+    env: { DATABASE_URL: withPassword.toString(), DATABASE_SCHEMA: schema, ADMIN_TOKEN: 'pg-admin' },
+  });
   const auth = { authorization: 'Bearer pg-admin' };
   const t = await getJson(`${service.url}/admin/tenants`, auth);
   expect(t.body.store).toBe('postgres');
@@ -126,6 +131,8 @@ test('the service runs on the PostgreSQL store: admin changes persist in the dat
       .phone_number_ids.includes('100000000000077'),
   );
   expect(service.output().join('\n')).not.toContain('pg-admin');
+  expect(service.output().join('\n')).not.toContain('pg-pass-never-logged');
+  expect(service.output().some((l) => l.includes('"store":"postgres"') && l.includes('"url":"postgres://'))).toBe(true);
 });
 
 test('with NOTIFY not delivered, the poll (TENANT_STORE_POLL_MS) still picks the change up', async () => {

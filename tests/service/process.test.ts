@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../lib/canary/deployer.js';
+import { freePort } from '../support/ports.js';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
 import { logLines } from './helpers.js';
 
@@ -99,6 +99,19 @@ test('a bad setting stops the start with one readable line, no stack trace', asy
   )) as Error;
   expect(err.message).toMatch(/exited \(code 2\).*SERVICE_TRACK must be "stable" or "canary", got "blue"/);
   expect(err.message).not.toMatch(/\n\s+at /);
+  for (const [env, line] of [
+    [{ FEATURE_TELEPORT: 'on' }, /exited \(code 2\).*FEATURE_TELEPORT names no known flag/],
+    [{ WHATSAPP_TOKEN: 'graph-tok-zz9' }, /exited \(code 2\).*WHATSAPP_TOKEN is set but WHATSAPP_APP_SECRET is not/],
+  ] as const) {
+    const e = (await startService({ env: { STATE_DIR: stateDir, ...env }, readyTimeoutMs: 5000 }).catch(
+      (x: Error) => x,
+    )) as Error;
+    expect(e.message).toMatch(line);
+    expect(e.message).not.toMatch(/\n\s+at /);
+    expect(e.message).not.toContain('graph-tok-zz9');
+    // Refused before any state is touched: no runtime copy made, no store opened.
+    expect(e.message).not.toContain('tenant store');
+  }
 });
 
 test('SIGTERM: readiness turns 503, the in-flight request finishes, the process exits 0', async () => {

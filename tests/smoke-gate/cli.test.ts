@@ -132,7 +132,7 @@ test('usage and setup errors exit 2 with one line and write no report', async ()
   }
 });
 
-test('SIGTERM during the load stops the service and exits 130', async () => {
+test('SIGTERM during the load stops the service and exits 143 (128 + SIGTERM, as the canary CLI)', async () => {
   let url: string | undefined;
   let sent = false;
   const r = await runCli(['--duration', '60', '--report', 'interrupted.json'], {
@@ -146,7 +146,7 @@ test('SIGTERM during the load stops the service and exits 130', async () => {
     },
   });
   expect(url).toBeDefined();
-  expect(r.code).toBe(130);
+  expect(r.code).toBe(143);
   expect(r.stderr).toMatch(/SIGTERM received, stopping/);
   expect(existsSync(join(dir, 'interrupted.json'))).toBe(false);
   await expect(fetch(`${url}/health/live`)).rejects.toThrow();

@@ -18,7 +18,6 @@ import {
 } from '../../core/src/gate/adaptive.js';
 import { fmtPct } from '../../core/src/gate/format.js';
 import type { HistoryEntry } from '../../core/src/gate/history.js';
-import { drive, smokeRequests } from '../../lib/load/driver.js';
 import {
   PrometheusApiError,
   PrometheusClient,
@@ -26,9 +25,10 @@ import {
   PrometheusResultError,
   PrometheusTimeoutError,
 } from '../../lib/prometheus.js';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
-import { freePort, startPrometheus, waitForSeries, type Prometheus } from '../canary/helpers.js';
+import type { ServiceHandle } from '../../lib/service-process.js';
 import { startFakeGitHub } from '../support/github-api-server.js';
+import { freePort } from '../support/ports.js';
+import { startScrapedService, waitForSeries, type Prometheus, type ScrapedService } from '../support/prometheus.js';
 import { fixtures, runAction, schemaErrors, type ActionRun } from './run-action.js';
 
 const SLO = 0.8; // allowed error ratio 20 %: room for the injected 10 % to spend about half of it
@@ -40,6 +40,7 @@ const BASE_LIMIT = 0.2;
  */
 const QUERY = 'sum(tenant_request_errors) / sum(tenant_request_total)';
 
+let scraped: ScrapedService;
 let service: ServiceHandle;
 let prom: Prometheus;
 let work: string | undefined;
@@ -54,17 +55,11 @@ function counterSum(metricsText: string, name: string): number {
 }
 
 beforeAll(async () => {
-  service = await startService({ env: { FAULT_ERROR_RATE: '0.1' } });
-  prom = await startPrometheus({ port: service.port, track: 'stable' });
-  await waitForSeries(prom.url, 'up == 1');
-  await drive({
-    baseUrl: service.url,
-    requests: smokeRequests(),
-    connections: 4,
-    durationS: 3,
-    maxRequests: 300,
-    ratePerSecond: 100,
+  scraped = await startScrapedService({
+    env: { FAULT_ERROR_RATE: '0.1' },
+    warmUp: { durationS: 3, maxRequests: 300, ratePerSecond: 100 },
   });
+  ({ service, prom } = scraped);
   const text = await (await fetch(`${service.url}/metrics`)).text();
   truth = { errors: counterSum(text, 'tenant_request_errors'), total: counterSum(text, 'tenant_request_total') };
   // Prometheus holds the final counters once a scrape after the traffic is stored.
@@ -88,7 +83,7 @@ beforeAll(async () => {
 }, 40_000);
 
 afterAll(async () => {
-  await Promise.allSettled([service?.stop(3000), prom?.stop()]);
+  await scraped?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -12,6 +12,7 @@ import {
   upsertStickyComment,
   type GitHubClient,
 } from '../../lib/github/index.js';
+import { commentOnPullRequests } from '../../lib/canary/github.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
 
 let fake: FakeGitHub;
@@ -170,4 +171,18 @@ test('merge-base ancestry: merge base first, then its ancestors', async () => {
   expect(anc[1]).toBe(m1);
   expect(anc).toContain(fake.state.history(m1!).at(-1)!.sha);
   expect(anc).not.toContain(fake.state.refs.get('heads/main'));
+});
+
+test('canary comment: on the open and the merged pull request of the sha (canaries run after the merge), not on an abandoned one', async () => {
+  const sha = fake.state.commitOn('feature', 1, 'faster replies')[0]!;
+  const merge = fake.state.addCommit({ parents: [fake.state.commitOn('main', 1)[0]!, sha], message: 'Merge #21' });
+  fake.state.addPull({ number: 21, head_sha: sha, merged: true, merge_commit_sha: merge });
+  fake.state.addPull({ number: 22, head_sha: sha }); // still open (a follow-up on the same commit)
+  fake.state.addPull({ number: 23, head_sha: sha, state: 'closed' }); // closed without merging
+  expect(await commentOnPullRequests(gh, sha, 'canary pass', log)).toEqual([21, 22]);
+  expect(await commentOnPullRequests(gh, merge, 'canary pass on main', log)).toEqual([21]);
+  expect(fake.state.commentsOn(21).map((c) => c.body)).toEqual([`${commentMarker('canary')}\ncanary pass on main`]);
+  expect(fake.state.commentsOn(22)).toHaveLength(1);
+  expect(fake.state.commentsOn(23)).toEqual([]);
+  expect(warnings).toEqual([]);
 });

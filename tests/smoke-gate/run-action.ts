@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { parseCommandFile } from '../support/github-runner.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const fixtures = resolve(repoRoot, 'tests/fixtures/k6');
@@ -26,14 +27,6 @@ export interface ActionRunOptions {
   event?: { name: string; payload: unknown };
   env?: Record<string, string>;
   workspace?: string;
-}
-
-/** `key<<delimiter\nvalue\ndelimiter` blocks, as @actions/core writes them. */
-export function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^(.+?)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) out[m[1]!] = m[3]!;
-  return out;
 }
 
 export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
@@ -75,7 +68,7 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
     code,
     stdout,
     stderr,
-    outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+    outputs: parseCommandFile(readFileSync(outputFile, 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
     workspace,
     reportPath,

@@ -14,6 +14,28 @@ function logLik(x1: number, n1: number, x2: number, n2: number, p1: number, p2: 
   return t(x1, n1, p1) + t(x2, n2, p2);
 }
 
+/**
+ * Share of `runs` simulated pairs of samples (n requests each, failure rates p1 and p2) in which the
+ * Farrington-Manning test with margin m rejects at alpha: its level under H0, its power otherwise.
+ */
+function fmRejectionRate(
+  seed: number,
+  o: { runs: number; n: number; p1: number; p2: number; m: number; alpha: number },
+): number {
+  const rng = createRng(seed);
+  let rejects = 0;
+  for (let r = 0; r < o.runs; r++) {
+    let x1 = 0;
+    let x2 = 0;
+    for (let i = 0; i < o.n; i++) {
+      if (rng.next() < o.p1) x1++;
+      if (rng.next() < o.p2) x2++;
+    }
+    if (farringtonManning(x1, o.n, x2, o.n, o.m).p_value <= o.alpha) rejects++;
+  }
+  return rejects / o.runs;
+}
+
 describe('two proportions', () => {
   it('is the pooled-variance z-test when the margin is 0 (scipy reference)', () => {
     const r = farringtonManning(15, 200, 5, 210, 0);
@@ -54,21 +76,10 @@ describe('two proportions', () => {
   });
 
   it('keeps its level near nominal under H0 on the margin (simulation)', () => {
-    const rng = createRng(7);
-    const [n, p2, m] = [1500, 0.01, 0.005];
-    let rejects = 0;
-    const runs = 4000;
-    for (let r = 0; r < runs; r++) {
-      let x1 = 0;
-      let x2 = 0;
-      for (let i = 0; i < n; i++) {
-        if (rng.next() < p2 + m) x1++;
-        if (rng.next() < p2) x2++;
-      }
-      if (farringtonManning(x1, n, x2, n, m).p_value <= 0.05) rejects++;
-    }
-    expect(rejects / runs).toBeGreaterThan(0.03);
-    expect(rejects / runs).toBeLessThan(0.07);
+    const [p2, m] = [0.01, 0.005];
+    const level = fmRejectionRate(7, { runs: 4000, n: 1500, p1: p2 + m, p2, m, alpha: 0.05 });
+    expect(level).toBeGreaterThan(0.03);
+    expect(level).toBeLessThan(0.07);
   });
 
   it("Fisher's exact test: the tea-tasting table and scipy's reference", () => {
@@ -93,20 +104,15 @@ describe('two proportions', () => {
     const small = proportionMde(0.002, 300, 300, 0.005, 0.01, 0.8);
     const big = proportionMde(0.002, 3000, 3000, 0.005, 0.01, 0.8);
     expect(big).toBeLessThan(small);
-    const rng = createRng(11);
-    const n = 3000;
-    let hits = 0;
-    const runs = 600;
-    for (let r = 0; r < runs; r++) {
-      let x1 = 0;
-      let x2 = 0;
-      for (let i = 0; i < n; i++) {
-        if (rng.next() < 0.002 + 0.005 + big) x1++;
-        if (rng.next() < 0.002) x2++;
-      }
-      if (farringtonManning(x1, n, x2, n, 0.005).p_value <= 0.01) hits++;
-    }
-    expect(hits / runs).toBeGreaterThan(0.72);
-    expect(hits / runs).toBeLessThan(0.9);
+    const power = fmRejectionRate(11, {
+      runs: 600,
+      n: 3000,
+      p1: 0.002 + 0.005 + big,
+      p2: 0.002,
+      m: 0.005,
+      alpha: 0.01,
+    });
+    expect(power).toBeGreaterThan(0.72);
+    expect(power).toBeLessThan(0.9);
   });
 });

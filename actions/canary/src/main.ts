@@ -6,31 +6,10 @@ import * as core from '@actions/core';
 import { commentOnPullRequests } from '../../../lib/canary/github.js';
 import { executeCanary, type Shell } from '../../../lib/canary/orchestrate.js';
 import { createGitHubClient } from '../../../lib/github/index.js';
+import { parseBool, parseKeyValues, parseNumber } from '../../../lib/inputs.js';
 
-function numberInput(name: string): number | undefined {
-  const v = core.getInput(name);
-  if (v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`input ${name} must be a number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function boolInput(name: string): boolean | undefined {
-  const v = core.getInput(name).toLowerCase();
-  if (v === '') return undefined;
-  if (v !== 'true' && v !== 'false') throw new Error(`input ${name} must be true or false, got ${JSON.stringify(v)}`);
-  return v === 'true';
-}
-
-function envInput(name: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of core.getMultilineInput(name)) {
-    const i = line.indexOf('=');
-    if (i <= 0) throw new Error(`input ${name}: expected KEY=VALUE lines, got ${JSON.stringify(line)}`);
-    out[line.slice(0, i).trim()] = line.slice(i + 1);
-  }
-  return out;
-}
+const numberInput = (name: string): number | undefined => parseNumber(`input ${name}`, core.getInput(name));
+const boolInput = (name: string): boolean | undefined => parseBool(`input ${name}`, core.getInput(name));
 
 export async function run(): Promise<void> {
   try {
@@ -87,7 +66,7 @@ export async function run(): Promise<void> {
         rollbackOnInconclusive: boolInput('rollback-on-inconclusive'),
         budgetPath: core.getInput('budget'),
         canaryPort: numberInput('canary-port'),
-        canaryEnv: envInput('canary-env'),
+        canaryEnv: parseKeyValues('input canary-env', core.getMultilineInput('canary-env')),
         driver: (core.getInput('driver') || 'auto') as 'auto' | 'builtin' | 'k6',
       },
       shell,

@@ -25,12 +25,14 @@ function eventSha(): string {
 
 export async function run(): Promise<void> {
   try {
+    const token = core.getInput('github-token', { required: true });
+    core.setSecret(token);
     const result = await releaseTag({
       tag: core.getInput('tag').trim(),
       releaseFile: core.getInput('release-file').trim() || undefined,
       onConflict: onConflictInput(),
       sha: core.getInput('sha') || eventSha(),
-      token: core.getInput('github-token', { required: true }),
+      token,
       repository: process.env.GITHUB_REPOSITORY ?? '',
       apiUrl: process.env.GITHUB_API_URL,
       smokeReportPath: core.getInput('smoke-report') || 'reports/performance/smoke-summary.json',
@@ -42,7 +44,8 @@ export async function run(): Promise<void> {
     core.setOutput('created', String(result.created));
     core.setOutput('skipped', String(result.skipped));
     core.setOutput('release-url', result.releaseUrl);
-    await core.summary.addRaw(result.summary).write();
+    // Outside a runner there is no job summary; the tag and release are done and must not fail here.
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(result.summary).write();
   } catch (err) {
     core.setFailed(err instanceof Error ? err.message : String(err));
   }

@@ -35,6 +35,7 @@ import { renderSmokeMarkdown } from '../../../core/src/gate/render.js';
 import { buildSmokeReport, historyEntryFromReport, type SmokeReport } from '../../../core/src/gate/report.js';
 import { readK6Result } from '../../../core/src/k6/index.js';
 import { writeJsonAtomic } from '../../../lib/atomic-write.js';
+import { InputError, parseBool, parseNumber } from '../../../lib/inputs.js';
 import { PrometheusClient, PrometheusError } from '../../../lib/prometheus.js';
 import {
   appendHistoryRemote,
@@ -52,26 +53,12 @@ import {
 export const DEFAULT_REPORT_PATH = 'reports/performance/smoke-summary.json';
 const COMMENT_KIND = 'smoke-gate';
 
-/** A bad input or file: reported as one line and exit 1, before anything is written. */
-class InputError extends Error {
-  override name = 'InputError';
-}
-
 function numberInput(name: string, check: (v: number) => boolean, expected: string): number | undefined {
-  const raw = core.getInput(name);
-  if (raw === '') return undefined;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || !check(v))
-    throw new InputError(`input ${name} must be ${expected}, got ${JSON.stringify(raw)}`);
-  return v;
+  return parseNumber(`input ${name}`, core.getInput(name), check, expected);
 }
 
 function boolInput(name: string, dflt: boolean): boolean {
-  const raw = core.getInput(name).trim().toLowerCase();
-  if (raw === '') return dflt;
-  if (['true', 'yes', '1'].includes(raw)) return true;
-  if (['false', 'no', '0'].includes(raw)) return false;
-  throw new InputError(`input ${name} must be true or false, got ${JSON.stringify(raw)}`);
+  return parseBool(`input ${name}`, core.getInput(name)) ?? dflt;
 }
 
 interface PullRequestPayload {

@@ -233,6 +233,8 @@ export function evaluateGate(input: GateInput): GateResult {
         ? `the results have ${requests} requests but no p95 latency or error rate to judge`
         : 'no HTTP requests were recorded, so there is nothing to judge',
     );
+    // A crossed k6 threshold or error limit is still evidence worth seeing, though it cannot decide here.
+    for (const r of limitReasons) warnings.push(`on incomplete data: ${r}`);
   } else if (!enough) {
     verdict = 'inconclusive';
     reasons.push(
