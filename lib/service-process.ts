@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { commandEnv } from './child-env.js';
 
 export interface ServiceHandle {
   url: string;
@@ -67,14 +68,22 @@ function installExitHooks(): void {
   }
 }
 
+/**
+ * A service's environment: ours without the action's inputs and runner tokens (lib/child-env.ts)
+ * and without NODE_OPTIONS (a test runner's flags are not the service's), HOST 127.0.0.1, and
+ * PORT 0 (the OS picks) unless `extra` asks for a port: an inherited PORT never leaks in.
+ */
+export function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(commandEnv({}))) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
+  return Object.assign(env, { HOST: '127.0.0.1', PORT: '0' }, extra);
+}
+
 export async function startService(opts: StartOptions = {}): Promise<ServiceHandle> {
   const cwd = opts.cwd ?? findRepoRoot();
   const entry = join(cwd, 'build', 'service', 'src', 'main.js');
   if (!existsSync(entry)) throw new ServiceStartError(`${entry} not found: run "npm run build" first`);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
-  // PORT 0 (the OS picks) unless the caller asks for a port; an inherited PORT never leaks in.
-  Object.assign(env, { HOST: '127.0.0.1', PORT: '0' }, opts.env ?? {});
+  const env = serviceEnv(opts.env);
 
   installExitHooks();
   const child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -209,6 +209,11 @@ function url(name: string, v: string): string {
 
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/** Label selector of one track's served requests (probes and scrapes excluded). */
+export function servedSelector(trackLabel: string, extraSelector: string, track: string, more = ''): string {
+  return `{${[`${trackLabel}="${track}"`, 'route!~"/metrics|/health/.*"', extraSelector, more].filter(Boolean).join(',')}}`;
+}
+
 /**
  * Tracks are told apart by a label the scrape config attaches to each target (for Kubernetes, a
  * relabelled pod label; in tests, static_configs labels). The service's own `service_build_info{track}`
@@ -222,8 +227,7 @@ export function prometheusQueries(
   windowS: number,
   lookbackS: number,
 ): PrometheusPlan['queries'] {
-  const sel = (track: string, more = ''): string =>
-    `{${[`${trackLabel}="${track}"`, 'route!~"/metrics|/health/.*"', extraSelector, more].filter(Boolean).join(',')}}`;
+  const sel = (track: string, more = ''): string => servedSelector(trackLabel, extraSelector, track, more);
   const p95 = (track: string, range: number, fn: 'rate' | 'increase'): string =>
     `histogram_quantile(0.95, sum by (le) (${fn}(http_request_duration_seconds_bucket${sel(track)}[${range}s])))`;
   const buckets = (track: string): string =>

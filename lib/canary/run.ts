@@ -23,7 +23,7 @@ import {
 } from '../../core/src/canary/index.js';
 import type { Sample } from '../load/driver.js';
 import { createDeployer, type Deployer, type Targets } from './deployer.js';
-import type { CanaryPlan } from './plan.js';
+import { servedSelector, type CanaryPlan, type PrometheusPlan } from './plan.js';
 import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';
@@ -123,24 +123,35 @@ async function prometheusIntervals(
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * The query that says Prometheus scrapes the canary's served-request series regularly: the most
+ * samples any of them has in the last three scrape intervals. `up == 1` alone is not enough: it
+ * holds after the first scrape, and a per-interval `increase(...[interval])` needs two samples
+ * inside the interval, so a late second scrape left interval 1 without canary data.
+ */
+export function canaryScrapedQuery(p: PrometheusPlan): string {
+  const windowS = Math.max(3, 3 * p.scrape_interval_s);
+  return `max(count_over_time(http_request_duration_seconds_count${servedSelector(p.track_label, p.selector, 'canary')}[${windowS}s]))`;
+}
+
+/**
  * Service discovery and the first scrapes take a while (Prometheus batches discovery updates every
  * 5 s): judging intervals the canary's series do not cover would only produce "no data". Wait until
- * Prometheus scrapes the canary, bounded; past the bound the run goes on and its Prometheus judgement says why.
+ * the canary's latency series exists and has been scraped at least twice, bounded; past the bound
+ * the run goes on and its Prometheus judgement says why (intervals without data stay in it).
  */
-async function waitForCanaryScrape(
+export async function waitForCanaryScrape(
   prom: PrometheusClient,
-  plan: CanaryPlan,
+  p: PrometheusPlan,
   signal: AbortSignal,
-  hooks: RunHooks,
+  hooks: Pick<RunHooks, 'log' | 'warn'>,
 ): Promise<{ seen: boolean; waited_ms: number }> {
-  const p = plan.prometheus!;
-  const query = `max(up{${[`${p.track_label}="canary"`, p.selector].filter(Boolean).join(',')}})`;
+  const query = canaryScrapedQuery(p);
   const start = Date.now();
   const until = start + Math.max(30, 3 * p.scrape_interval_s) * 1000;
   while (!signal.aborted && Date.now() < until) {
     try {
       const [v] = await prom.query(query);
-      if (v?.value === 1) {
+      if (v !== undefined && v.value >= 2) {
         hooks.log(`Prometheus scrapes the canary (waited ${Date.now() - start} ms)`);
         return { seen: true, waited_ms: Date.now() - start };
       }
@@ -150,7 +161,7 @@ async function waitForCanaryScrape(
     await sleep(250);
   }
   hooks.warn(
-    `Prometheus did not scrape the canary within ${Math.round((until - start) / 1000)} s (${query}); its judgement will lack data`,
+    `Prometheus did not scrape the canary twice within ${Math.round((until - start) / 1000)} s (${query} >= 2); its judgement will lack data`,
   );
   return { seen: false, waited_ms: Date.now() - start };
 }
@@ -269,7 +280,7 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
           ? k6Traffic(plan, targets.baselineUrl, targets.canaryUrl, cwd)
           : builtinTraffic(plan, targets.baselineUrl, targets.canaryUrl);
       await traffic.warmup(ac.signal);
-      if (prom) metricsSeen = await waitForCanaryScrape(prom, plan, ac.signal, hooks);
+      if (prom) metricsSeen = await waitForCanaryScrape(prom, plan.prometheus!, ac.signal, hooks);
       for (let i = 0; i < plan.analysis.intervals && !ac.signal.aborted; i++) {
         const start = Date.now();
         const s = await traffic.runInterval(ac.signal);

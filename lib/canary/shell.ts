@@ -3,6 +3,7 @@
  * timeout, an abort or our own SIGTERM can end the command together with everything it started.
  */
 import { spawn } from 'node:child_process';
+import { commandEnv } from '../child-env.js';
 
 export interface CommandResult {
   code: number | null;
@@ -26,20 +27,6 @@ export function killLiveCommands(signal: NodeJS.Signals = 'SIGKILL'): void {
 }
 
 const MAX_CAPTURE = 1 << 20;
-
-/**
- * The environment a user's command inherits: ours minus the action's inputs (`INPUT_GITHUB-TOKEN`
- * among them; bash, macOS's /bin/sh, passes even hyphenated names on) and the runner tokens that
- * only actions get. A `run:` step sees neither, so a deploy script should not either.
- */
-export function commandEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('INPUT_') || k === 'ACTIONS_RUNTIME_TOKEN' || k === 'ACTIONS_ID_TOKEN_REQUEST_TOKEN') continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
-}
 
 export function runCommand(
   command: string,

@@ -13,7 +13,8 @@ import { expectExit, runNode, type Finished } from '../support/processes.js';
 import { resolvePlan } from '../../lib/canary/plan.js';
 import { runPostCleanup, type SavedState } from '../../lib/canary/post.js';
 import { runCanary } from '../../lib/canary/run.js';
-import { commandEnv, runCommand } from '../../lib/canary/shell.js';
+import { commandEnv } from '../../lib/child-env.js';
+import { runCommand } from '../../lib/canary/shell.js';
 import { actionDist, actionEnv, cliBuild, postDist, repoRoot, runnerFiles, startActionStep } from './helpers.js';
 
 let work: string;

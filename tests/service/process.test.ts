@@ -2,11 +2,11 @@
  * The service as other parts of the project run it: a real child process started by lib/service-process
  * (needs `npm run build`), talked to over real HTTP.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { serviceEnv, startService, type ServiceHandle } from '../../lib/service-process.js';
 import { logLines } from './helpers.js';
 
 const started: ServiceHandle[] = [];
@@ -171,4 +171,46 @@ test('PORT given by the caller fixes the port; an inherited PORT does not leak i
   expect(fixed.port).toBe(port);
   expect(fixed.url).toBe(`http://127.0.0.1:${port}`);
   expect((await fetch(`${fixed.url}/health/ready`)).status).toBe(200);
+});
+
+describe("the action's inputs and runner tokens never reach a service", () => {
+  const secrets = {
+    'INPUT_GITHUB-TOKEN': 'ghs_parent_secret',
+    INPUT_DEPLOY_COMMAND: 'deploy.sh',
+    ACTIONS_RUNTIME_TOKEN: 'runtime_secret',
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc_secret',
+  };
+  const saved = new Map<string, string | undefined>();
+  beforeAll(() => {
+    for (const [k, v] of Object.entries({ ...secrets, PORT: '4321', HOTEL_PERF_PASS_ME: 'kept' })) {
+      saved.set(k, process.env[k]);
+      process.env[k] = v;
+    }
+  });
+  afterAll(() => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  test('serviceEnv drops them, keeps the rest, and fixes HOST and PORT', () => {
+    const env = serviceEnv({ SERVICE_TRACK: 'canary' });
+    for (const k of Object.keys(secrets)) expect(env).not.toHaveProperty([k]);
+    expect(env).not.toHaveProperty(['NODE_OPTIONS']);
+    expect(env).toMatchObject({ HOTEL_PERF_PASS_ME: 'kept', HOST: '127.0.0.1', PORT: '0', SERVICE_TRACK: 'canary' });
+    expect(serviceEnv({ PORT: '8123' }).PORT).toBe('8123');
+  });
+
+  (process.platform === 'linux' ? test : test.skip)(
+    'the spawned process does not have them (/proc/<pid>/environ)',
+    async () => {
+      const h = await start();
+      const environ = readFileSync(`/proc/${h.pid}/environ`, 'utf8').split('\0');
+      const names = environ.map((kv) => kv.slice(0, kv.indexOf('=')));
+      expect(names).toContain('HOTEL_PERF_PASS_ME');
+      for (const k of Object.keys(secrets)) expect(names).not.toContain(k);
+      expect(environ.join('\n')).not.toMatch(/ghs_parent_secret|runtime_secret|oidc_secret/);
+    },
+  );
 });
