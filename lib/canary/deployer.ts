@@ -138,6 +138,7 @@ class CommandDeployer implements Deployer {
   private readonly dir: string;
   private promoted = false;
   private rolledBack = false;
+  private rollbackP: Promise<void> | undefined;
   private deployed = false;
   private cleaned = false;
 
@@ -206,14 +207,19 @@ class CommandDeployer implements Deployer {
   }
 
   async promote(): Promise<void> {
-    this.promoted = true;
     if (this.d.commands.promote) await this.run('promote', this.d.commands.promote);
+    // Only a finished promote is kept: a main step killed during it leaves the rollback to the post step.
+    this.promoted = true;
   }
 
-  async rollback(): Promise<void> {
-    if (this.rolledBack || !this.deployed) return;
-    this.rolledBack = true;
-    if (this.d.commands.rollback) await this.run('rollback', this.d.commands.rollback);
+  /** Once: a second caller (the signal handler and the run both) waits for the same rollback. */
+  rollback(): Promise<void> {
+    if (!this.deployed) return Promise.resolve();
+    this.rollbackP ??= (async () => {
+      this.rolledBack = true;
+      if (this.d.commands.rollback) await this.run('rollback', this.d.commands.rollback);
+    })();
+    return this.rollbackP;
   }
 
   async cleanup(): Promise<void> {

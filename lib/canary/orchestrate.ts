@@ -55,7 +55,9 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
     shell.log('');
     shell.log(JSON.stringify(plan, null, 2));
     shell.setOutput('verdict', 'dry-run');
-    shell.setOutput('report-path', plan.report_path);
+    // Nothing is written on a dry run: a path here would send a later upload step after a missing file.
+    // The plan above still shows where a real run would write it (report_path).
+    shell.setOutput('report-path', '');
     return 0;
   }
 

@@ -123,6 +123,14 @@ async function prometheusIntervals(
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * How long a SIGTERM/SIGINT waits for a promote already in flight. Killing it halfway and rolling
+ * back at the same time could leave the environment half promoted; waiting without bound could
+ * outlast the runner's grace period (it kills the step some seconds after the signal) and skip
+ * the clean-up.
+ */
+export const PROMOTE_SETTLE_MS = 5000;
+
+/**
  * The query that says Prometheus scrapes the canary's served-request series regularly: the most
  * samples any of them has in the last three scrape intervals. `up == 1` alone is not enough: it
  * holds after the first scrape, and a per-interval `increase(...[interval])` needs two samples
@@ -190,6 +198,11 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
   const deployer: Deployer = createDeployer(plan, hooks.log, cwd);
   const ac = new AbortController();
   let promoted = false;
+  /** The promote in flight or done: resolves to its error, or null when it succeeded. */
+  let promoting: Promise<Error | null> | null = null;
+  let promoteSettled = false;
+  /** The signal handler's work; it ends the process, so it never resolves. */
+  let signalExit: Promise<never> | null = null;
   let cleanupP: Promise<void> | undefined;
   const saveState = (finished: boolean): void => hooks.saveState(encodeState(deployer.cleanupState(), finished));
   const cleanupOnce = (): Promise<void> =>
@@ -206,6 +219,27 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
       }
     })());
 
+  /**
+   * A signal during the promote: let it settle (bounded), keep a promote that succeeded, roll back
+   * one that failed or did not finish in time (stopped first, so the two never run at once).
+   */
+  const settlePromote = async (sig: NodeJS.Signals, p: Promise<Error | null>): Promise<boolean> => {
+    hooks.warn(`${sig} arrived during the promote: waiting up to ${PROMOTE_SETTLE_MS / 1000} s for it to finish`);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), PROMOTE_SETTLE_MS)));
+    const r = await Promise.race([p, late]);
+    clearTimeout(timer);
+    if (r === null) {
+      hooks.warn('the promote finished: keeping it, no rollback');
+      return false;
+    }
+    if (r === 'late') {
+      killLiveCommands();
+      hooks.warn(`the promote did not finish within ${PROMOTE_SETTLE_MS / 1000} s: stopped it, rolling back`);
+    } else hooks.warn(`the promote failed (${r.message}): rolling back`);
+    return true;
+  };
+
   // SIGTERM/SIGINT (a cancelled job, Ctrl-C): stop the traffic, undo the canary, then exit.
   let signalled: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -213,9 +247,10 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
     signalled = sig;
     hooks.warn(`received ${sig}: stopping the canary run, rolling back and cleaning up`);
     ac.abort();
-    void (async () => {
+    signalExit = (async (): Promise<never> => {
       try {
-        if (!promoted) await deployer.rollback();
+        const rollBack = promoting && !promoteSettled ? await settlePromote(sig, promoting) : !promoted;
+        if (rollBack) await deployer.rollback();
       } catch (err) {
         hooks.warn(`rollback after ${sig} failed: ${(err as Error).message}`);
       }
@@ -227,6 +262,10 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
       killLiveCommands();
       process.exit(sig === 'SIGINT' ? 130 : 143);
     })();
+  };
+  /** After a signal the handler decides the outcome and exits: the run stops where it is. */
+  const yieldToSignal = async (): Promise<void> => {
+    if (signalExit) await signalExit;
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -357,7 +396,14 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
     action = decideOutcome(verdict, plan.judge);
     try {
       if (action === 'promote') {
-        await deployer.promote();
+        promoting = deployer.promote().then(
+          () => null,
+          (err: Error) => err,
+        );
+        const failed = await promoting;
+        promoteSettled = true;
+        await yieldToSignal();
+        if (failed) throw failed;
         promoted = true;
         outcomeDetail = 'promoted';
       } else if (action === 'rollback') {
@@ -378,9 +424,11 @@ export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string):
     }
     timings.outcome = Date.now() - p0;
   } catch (err) {
+    await yieldToSignal();
     if (!promoted) await deployer.rollback().catch((e: Error) => hooks.warn(`rollback failed: ${e.message}`));
     throw err;
   } finally {
+    await yieldToSignal();
     try {
       await cleanupOnce();
     } catch (err) {

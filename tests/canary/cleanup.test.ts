@@ -12,7 +12,7 @@ import { alive, freePort, listening } from '../support/ports.js';
 import { expectExit, runNode, type Finished } from '../support/processes.js';
 import { resolvePlan } from '../../lib/canary/plan.js';
 import { runPostCleanup, type SavedState } from '../../lib/canary/post.js';
-import { runCanary } from '../../lib/canary/run.js';
+import { PROMOTE_SETTLE_MS, runCanary } from '../../lib/canary/run.js';
 import { commandEnv } from '../../lib/child-env.js';
 import { runCommand } from '../../lib/canary/shell.js';
 import { actionDist, actionEnv, cliBuild, postDist, repoRoot, runnerFiles, startActionStep } from './helpers.js';
@@ -118,7 +118,7 @@ test('a main step killed outright leaves its processes to the post step, which s
 });
 
 /** The user's own deploy scripts: start the service on $CANARY_PORT, log every call with its env. */
-function commandScripts(dir: string, deployExit = 0): Record<string, string> {
+function commandScripts(dir: string, deployExit = 0, promoteBody = 'true'): Record<string, string> {
   const log = join(dir, 'calls.log');
   const script = (name: string, body: string): string => {
     const p = join(dir, `${name}.sh`);
@@ -137,7 +137,7 @@ function commandScripts(dir: string, deployExit = 0): Record<string, string> {
         ? `PORT=$CANARY_PORT SERVICE_TRACK=$CANARY_TRACK nohup node ${join(repoRoot, 'build/service/src/main.js')} >${dir}/canary.out 2>&1 &\necho $! > ${dir}/canary.pid\necho "CANARY_URL=http://127.0.0.1:$CANARY_PORT"`
         : `echo "error: the cluster refused the deployment" >&2\nexit ${deployExit}`,
     ),
-    promote: script('promote', 'true'),
+    promote: script('promote', promoteBody),
     rollback: script('rollback', 'true'),
     // Waits for the process to end, as `kubectl rollout status` / `kubectl wait --for=delete` would.
     cleanup: script(
@@ -272,4 +272,74 @@ test('CLI: a report that cannot be written after the run is one line and exit 3,
   // The decision was taken and is shown, though its record could not be written.
   expect(r.stdout).toContain('canary staging abc1234: fail -> rolled back (fail)');
   expect(r.stdout).toContain('  - deploy failed: deploy command exited with 3');
+});
+
+describe('SIGTERM while the promote command runs: the promote settles first, then no rollback races it', () => {
+  /** A passing CLI run (as the command-deployer test above), a promote of a second, SIGTERM once it has started. */
+  async function signalDuringPromote(name: string, promoteExit: number): Promise<{ r: Finished; calls: string[] }> {
+    const dir = join(work, name);
+    mkdirSync(dir);
+    const log = join(dir, 'calls.log');
+    const s = commandScripts(dir, 0, `sleep 1\necho promote-end >> ${log}\nexit ${promoteExit}`);
+    const { child, done } = runNode(
+      cliBuild,
+      [
+        'staging',
+        'feedbee1',
+        '--deployer',
+        'command',
+        '--baseline-url',
+        baseline.url,
+        '--canary-port',
+        String(await freePort()),
+        '--deploy-command',
+        s.deploy!,
+        '--promote-command',
+        s.promote!,
+        '--rollback-command',
+        s.rollback!,
+        '--cleanup-command',
+        s.cleanup!,
+        '--intervals',
+        '2',
+        '--interval-seconds',
+        '2',
+        '--rate',
+        '60',
+      ],
+      { PATH: process.env.PATH, HOME: process.env.HOME },
+      dir,
+    );
+    await waitFor(child, /promote: running/);
+    child.kill('SIGTERM');
+    const r = await done;
+    const pid = Number(readFileSync(join(dir, 'canary.pid'), 'utf8'));
+    stray.push(pid);
+    expect(alive(pid)).toBe(false); // clean-up ran
+    expect(existsSync(join(dir, 'reports'))).toBe(false);
+    return {
+      r,
+      calls: readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]!),
+    };
+  }
+
+  test('a promote that succeeds is kept: not killed, not rolled back', async () => {
+    const { r, calls } = await signalDuringPromote('sigterm-promote-ok', 0);
+    expect(calls).toEqual(['deploy', 'promote', 'promote-end', 'cleanup']);
+    expectExit(r, 143);
+    expect(r.stderr).toContain(
+      `warning: SIGTERM arrived during the promote: waiting up to ${PROMOTE_SETTLE_MS / 1000} s for it to finish`,
+    );
+    expect(r.stderr).toContain('warning: the promote finished: keeping it, no rollback');
+  });
+
+  test('a promote that fails is rolled back after it has ended', async () => {
+    const { r, calls } = await signalDuringPromote('sigterm-promote-fails', 4);
+    expect(calls).toEqual(['deploy', 'promote', 'promote-end', 'rollback', 'cleanup']);
+    expectExit(r, 143);
+    expect(r.stderr).toContain('warning: the promote failed (promote command exited with 4:');
+  });
 });

@@ -87,7 +87,8 @@ test('action dry run prints the plan, starts nothing, writes nothing', async () 
     });
     expect(r.trace).toEqual([]);
     expect(readdirSync(workspace)).toEqual([]);
-    expect(files.outputs()).toMatchObject({ verdict: 'dry-run' });
+    // No report is written, so none is named: a later upload step must not look for it.
+    expect(files.outputs()).toEqual({ verdict: 'dry-run', 'report-path': '' });
   } finally {
     files.cleanup();
   }
@@ -149,6 +150,7 @@ test('CLI dry run of the command deployer shows the commands and PromQL but runs
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`deploy:    command \`touch ${marker}\``);
   const plan = planJson(r.stdout) as {
+    report_path: string;
     prometheus: { scrape_interval_s: number; queries: { baseline_p95: string; interval_buckets: { canary: string } } };
   };
   expect(plan.prometheus.scrape_interval_s).toBe(7); // the action's prometheus-scrape-interval-seconds, as a flag
@@ -161,6 +163,8 @@ test('CLI dry run of the command deployer shows the commands and PromQL but runs
   expect(r.trace).toEqual([]);
   expect(existsSync(marker)).toBe(false);
   expect(readdirSync(dir).sort()).toEqual(['trace.txt']);
+  expect(r.stdout.split('\n').filter((l) => l.startsWith('report-path='))).toEqual(['report-path=']);
+  expect(plan.report_path).toBe(join(dir, 'reports/performance/canary-production-1a2b3c4.json'));
 });
 
 test('an unknown environment is a one-line error with exit 2, nothing started', async () => {

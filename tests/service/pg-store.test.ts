@@ -5,7 +5,8 @@
 import pg from 'pg';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
 import { EMBEDDED_TENANTS_FILE } from '../../service/src/paths.js';
-import { PgTenantStore } from '../../service/src/tenants/pg-store.js';
+import { NOTIFY_CHANNEL, PgTenantStore } from '../../service/src/tenants/pg-store.js';
+import type { TenantsDocument } from '../../service/src/tenants/types.js';
 import { captureLogger, getJson, postJson, until } from './helpers.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -84,6 +85,51 @@ test('a change made with plain SQL is picked up without a restart', async () => 
     `UPDATE "${schema}".tenants SET hotel = jsonb_set(hotel, '{check_in}', '"14:00"') WHERE id = 'hotel-sol'`,
   );
   await until(() => a.document().tenants.find((t) => t.id === 'hotel-sol')!.hotel.check_in === '14:00');
+});
+
+test('a reload that read before an admin change committed cannot put the older data back', async () => {
+  // Holds the next read open after its SELECTs are done, so the interleaving is forced, not timed.
+  let held: { reached: () => void; release: Promise<void>; result?: Promise<TenantsDocument> } | undefined;
+  class HeldReadStore extends PgTenantStore {
+    protected override read(): Promise<TenantsDocument> {
+      const h = held;
+      held = undefined;
+      if (!h) return super.read();
+      h.result = super.read().then(async (doc) => {
+        h.reached();
+        await h.release;
+        return doc;
+      });
+      return h.result;
+    }
+  }
+  const s = new HeldReadStore(
+    { connectionString: DATABASE_URL, schema, seedFile: EMBEDDED_TENANTS_FILE, pollMs: 60000 },
+    captureLogger().log,
+  );
+  stores.push(s);
+  await s.start();
+  const userId = '+44 7700 900777';
+  const mapped = (d: TenantsDocument) => d.tenants.find((t) => t.id === 'hotel-sol')!.users.includes(userId);
+  expect(mapped(s.document())).toBe(false);
+  const seen: boolean[] = [];
+  s.onChange((d) => seen.push(mapped(d)));
+
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => {
+    held = { reached: resolve, release: new Promise<void>((r) => (release = r)) };
+  });
+  const h = held!;
+  await admin.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, schema]); // a NOTIFY reload starts and reads
+  await reached;
+  await s.apply({ kind: 'user', userId, tenantId: 'hotel-sol' });
+  expect(mapped(s.document())).toBe(true);
+
+  release();
+  expect(mapped(await h.result!)).toBe(false); // the held reload really read the data from before the change
+  await new Promise((r) => setImmediate(r)); // and has now finished with it
+  expect(mapped(s.document())).toBe(true);
+  expect(seen).toEqual([true]);
 });
 
 test('the service runs on the PostgreSQL store: admin changes persist in the database', async () => {

@@ -61,6 +61,9 @@ export class PgTenantStore extends TenantStoreBase implements TenantStore {
   private debounce: NodeJS.Timeout | undefined;
   private reconnect: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Reload generations: how many have started, and the latest-started one whose result is current. */
+  private readsStarted = 0;
+  private newestLanded = 0;
 
   constructor(
     private readonly o: PgStoreOptions,
@@ -179,19 +182,31 @@ export class PgTenantStore extends TenantStoreBase implements TenantStore {
     }
   }
 
-  private async read(): Promise<TenantsDocument> {
-    const [tenants, users, phones, flags] = await Promise.all([
-      this.pool.query<{ id: string; hotel: Hotel }>('SELECT id, hotel FROM tenants ORDER BY id'),
-      this.pool.query<{ user_id: string; tenant_id: string }>(
+  /** One snapshot of all four tables (protected so a test can hold a read open to force an interleaving). */
+  protected async read(): Promise<TenantsDocument> {
+    // A single REPEATABLE READ transaction: separate queries could each see a different commit and
+    // combine, say, the users before a change with the phone numbers after it.
+    const client = await this.pool.connect();
+    let tenants, users, phones, flags;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      tenants = await client.query<{ id: string; hotel: Hotel }>('SELECT id, hotel FROM tenants ORDER BY id');
+      users = await client.query<{ user_id: string; tenant_id: string }>(
         'SELECT user_id, tenant_id FROM tenant_users ORDER BY user_id',
-      ),
-      this.pool.query<{ phone_number_id: string; tenant_id: string }>(
+      );
+      phones = await client.query<{ phone_number_id: string; tenant_id: string }>(
         'SELECT phone_number_id, tenant_id FROM tenant_phone_numbers ORDER BY phone_number_id',
-      ),
-      this.pool.query<{ flag: string; tenant_id: string; enabled: boolean }>(
+      );
+      flags = await client.query<{ flag: string; tenant_id: string; enabled: boolean }>(
         'SELECT flag, tenant_id, enabled FROM feature_flags ORDER BY flag',
-      ),
-    ]);
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
     const doc = {
       version: 1,
       flags: Object.fromEntries(flags.rows.filter((f) => f.tenant_id === '').map((f) => [f.flag, f.enabled])),
@@ -207,8 +222,14 @@ export class PgTenantStore extends TenantStoreBase implements TenantStore {
   }
 
   private async reload(why: string): Promise<void> {
+    // Reloads (poll, NOTIFY, admin) run concurrently, so one whose snapshot predates an admin commit
+    // can finish after the admin's own reload. A read started later sees everything committed before
+    // it started, so the latest-started read that has finished wins and older ones are dropped.
+    const started = ++this.readsStarted;
     try {
       const next = await this.read();
+      if (started < this.newestLanded) return;
+      this.newestLanded = started;
       if (!this.replace(next)) return;
       this.log.info(
         { event: 'tenants_reloaded', why, tenants: next.tenants.length },
