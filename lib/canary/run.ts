@@ -160,8 +160,9 @@ export async function waitForCanaryScrape(
     try {
       const [v] = await prom.query(query);
       if (v !== undefined && v.value >= 2) {
-        hooks.log(`Prometheus scrapes the canary (waited ${Date.now() - start} ms)`);
-        return { seen: true, waited_ms: Date.now() - start };
+        const waited_ms = Date.now() - start;
+        hooks.log(`Prometheus scrapes the canary (waited ${waited_ms} ms)`);
+        return { seen: true, waited_ms };
       }
     } catch {
       /* reported by the judgement's own queries */
