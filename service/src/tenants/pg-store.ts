@@ -25,11 +25,23 @@ export interface PgStoreOptions {
   migrationsDir?: string;
 }
 
+/** Runs `fn` in one transaction on `client`: COMMIT when it resolves; ROLLBACK and rethrow when it throws. */
+async function inTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  await client.query(begin);
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 export async function runMigrations(client: pg.ClientBase, schema: string, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const applied: string[] = [];
-  await client.query('BEGIN');
-  try {
+  await inTransaction(client, async () => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('hotel-perf-migrations:' || $1))`, [schema]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query(`SET LOCAL search_path TO "${schema}"`);
@@ -45,11 +57,7 @@ export async function runMigrations(client: pg.ClientBase, schema: string, dir =
       await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [f]);
       applied.push(f);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  });
   return applied;
 }
 
@@ -94,44 +102,41 @@ export class PgTenantStore extends TenantStoreBase implements TenantStore {
     applyMutation(this.document(), m); // same validation and errors as the file store, before touching the database
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      switch (m.kind) {
-        case 'flag':
-          if (m.enabled === null)
-            await client.query('DELETE FROM feature_flags WHERE flag = $1 AND tenant_id = $2', [
-              m.flag,
-              m.tenantId ?? '',
-            ]);
-          else {
-            await client.query(
-              'INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, $2, $3) ON CONFLICT (flag, tenant_id) DO UPDATE SET enabled = EXCLUDED.enabled',
-              [m.flag, m.tenantId ?? '', m.enabled],
-            );
-          }
-          break;
-        case 'user':
-          await client.query('DELETE FROM tenant_users WHERE user_key = $1', [normalizeUserId(m.userId)]);
-          if (m.tenantId !== null) {
-            await client.query('INSERT INTO tenant_users (user_key, user_id, tenant_id) VALUES ($1, $2, $3)', [
-              normalizeUserId(m.userId),
-              m.userId,
-              m.tenantId,
-            ]);
-          }
-          break;
-        case 'phone':
-          await client.query('DELETE FROM tenant_phone_numbers WHERE phone_number_id = $1', [m.phoneNumberId]);
-          if (m.tenantId !== null)
-            await client.query('INSERT INTO tenant_phone_numbers (phone_number_id, tenant_id) VALUES ($1, $2)', [
-              m.phoneNumberId,
-              m.tenantId,
-            ]);
-          break;
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      await inTransaction(client, async () => {
+        switch (m.kind) {
+          case 'flag':
+            if (m.enabled === null)
+              await client.query('DELETE FROM feature_flags WHERE flag = $1 AND tenant_id = $2', [
+                m.flag,
+                m.tenantId ?? '',
+              ]);
+            else {
+              await client.query(
+                'INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, $2, $3) ON CONFLICT (flag, tenant_id) DO UPDATE SET enabled = EXCLUDED.enabled',
+                [m.flag, m.tenantId ?? '', m.enabled],
+              );
+            }
+            break;
+          case 'user':
+            await client.query('DELETE FROM tenant_users WHERE user_key = $1', [normalizeUserId(m.userId)]);
+            if (m.tenantId !== null) {
+              await client.query('INSERT INTO tenant_users (user_key, user_id, tenant_id) VALUES ($1, $2, $3)', [
+                normalizeUserId(m.userId),
+                m.userId,
+                m.tenantId,
+              ]);
+            }
+            break;
+          case 'phone':
+            await client.query('DELETE FROM tenant_phone_numbers WHERE phone_number_id = $1', [m.phoneNumberId]);
+            if (m.tenantId !== null)
+              await client.query('INSERT INTO tenant_phone_numbers (phone_number_id, tenant_id) VALUES ($1, $2)', [
+                m.phoneNumberId,
+                m.tenantId,
+              ]);
+            break;
+        }
+      });
     } finally {
       client.release();
     }
@@ -151,8 +156,7 @@ export class PgTenantStore extends TenantStoreBase implements TenantStore {
     const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM tenants');
     if (Number(rows[0]?.n) > 0) return;
     const doc = parseDocument(JSON.parse(await readFile(this.o.seedFile, 'utf8')), this.o.seedFile);
-    await client.query('BEGIN');
-    try {
+    await inTransaction(client, async () => {
       for (const t of doc.tenants) {
         await client.query('INSERT INTO tenants (id, hotel) VALUES ($1, $2)', [t.id, JSON.stringify(t.hotel)]);
         for (const u of t.users)
@@ -171,15 +175,11 @@ export class PgTenantStore extends TenantStoreBase implements TenantStore {
       }
       for (const [f, v] of Object.entries(doc.flags))
         await client.query("INSERT INTO feature_flags (flag, tenant_id, enabled) VALUES ($1, '', $2)", [f, v]);
-      await client.query('COMMIT');
-      this.log.info(
-        { event: 'seeded', file: this.o.seedFile, tenants: doc.tenants.length },
-        'empty tenant database seeded from the config file',
-      );
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    });
+    this.log.info(
+      { event: 'seeded', file: this.o.seedFile, tenants: doc.tenants.length },
+      'empty tenant database seeded from the config file',
+    );
   }
 
   /** One snapshot of all four tables (protected so a test can hold a read open to force an interleaving). */
@@ -187,26 +187,28 @@ export class PgTenantStore extends TenantStoreBase implements TenantStore {
     // A single REPEATABLE READ transaction: separate queries could each see a different commit and
     // combine, say, the users before a change with the phone numbers after it.
     const client = await this.pool.connect();
-    let tenants, users, phones, flags;
+    let rows;
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      tenants = await client.query<{ id: string; hotel: Hotel }>('SELECT id, hotel FROM tenants ORDER BY id');
-      users = await client.query<{ user_id: string; tenant_id: string }>(
-        'SELECT user_id, tenant_id FROM tenant_users ORDER BY user_id',
+      rows = await inTransaction(
+        client,
+        async () => ({
+          tenants: await client.query<{ id: string; hotel: Hotel }>('SELECT id, hotel FROM tenants ORDER BY id'),
+          users: await client.query<{ user_id: string; tenant_id: string }>(
+            'SELECT user_id, tenant_id FROM tenant_users ORDER BY user_id',
+          ),
+          phones: await client.query<{ phone_number_id: string; tenant_id: string }>(
+            'SELECT phone_number_id, tenant_id FROM tenant_phone_numbers ORDER BY phone_number_id',
+          ),
+          flags: await client.query<{ flag: string; tenant_id: string; enabled: boolean }>(
+            'SELECT flag, tenant_id, enabled FROM feature_flags ORDER BY flag',
+          ),
+        }),
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
       );
-      phones = await client.query<{ phone_number_id: string; tenant_id: string }>(
-        'SELECT phone_number_id, tenant_id FROM tenant_phone_numbers ORDER BY phone_number_id',
-      );
-      flags = await client.query<{ flag: string; tenant_id: string; enabled: boolean }>(
-        'SELECT flag, tenant_id, enabled FROM feature_flags ORDER BY flag',
-      );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
     } finally {
       client.release();
     }
+    const { tenants, users, phones, flags } = rows;
     const doc = {
       version: 1,
       flags: Object.fromEntries(flags.rows.filter((f) => f.tenant_id === '').map((f) => [f.flag, f.enabled])),
