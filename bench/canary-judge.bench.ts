@@ -52,14 +52,12 @@ export async function run(): Promise<BenchLine[]> {
       value: judge5 / sortMs,
       unit: 'x',
       goal: '<= 20',
-      met: judge5 / sortMs <= 20,
     },
     {
       name: 'judge 100k/side, 1 interval / sort 200k',
       value: judge1 / sortMs,
       unit: 'x',
       goal: '<= 20',
-      met: judge1 / sortMs <= 20,
     },
   ];
 }

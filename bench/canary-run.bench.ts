@@ -33,7 +33,7 @@ export async function run(): Promise<BenchLine[]> {
         unit: 's',
       },
       { name: 'configured waits (analysis window + readiness wait)', value: waitsS, unit: 's' },
-      { name: 'overhead ratio wall / waits', value: ratio, unit: 'x', goal: '<= 1.15', met: ratio <= 1.15 },
+      { name: 'overhead ratio wall / waits', value: ratio, unit: 'x', goal: '<= 1.15' },
       { name: 'deploy (start both processes)', value: t.deploy / 1000, unit: 's' },
       { name: 'traffic + judging (incl. warm-up)', value: t.traffic / 1000, unit: 's' },
       { name: 'clean-up', value: t.cleanup / 1000, unit: 's' },

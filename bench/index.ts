@@ -11,9 +11,18 @@ export interface BenchLine {
   name: string;
   value: number;
   unit: string;
-  /** Goal, as text (for example ">= 0.6"); printed beside the value. */
-  goal?: string;
-  met?: boolean;
+  /** Goal on `value`, e.g. ">= 0.6": printed beside it, and whether it was met is derived from it here. */
+  goal?: `${'<' | '<=' | '>=' | '>'} ${number}`;
+}
+
+/** Whether `value` meets a goal such as "<= 10" (one rule for every module, so text and check cannot drift). */
+export function goalMet(value: number, goal: NonNullable<BenchLine['goal']>): boolean {
+  const [op, limitText] = goal.split(' ') as [string, string];
+  const limit = Number(limitText);
+  if (op === '<') return value < limit;
+  if (op === '<=') return value <= limit;
+  if (op === '>=') return value >= limit;
+  return value > limit;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,7 +37,7 @@ for (const file of files) {
   try {
     const mod = (await import(pathToFileURL(`${here}/${file}`).href)) as { run: () => Promise<BenchLine[]> };
     for (const l of await mod.run()) {
-      const goal = l.goal ? `  (goal ${l.goal}: ${l.met ? 'met' : 'NOT met'})` : '';
+      const goal = l.goal ? `  (goal ${l.goal}: ${goalMet(l.value, l.goal) ? 'met' : 'NOT met'})` : '';
       console.log(`${l.name.padEnd(58)} ${String(Number(l.value.toPrecision(4))).padStart(10)} ${l.unit}${goal}`);
     }
   } catch (err) {

@@ -98,13 +98,12 @@ export async function run(): Promise<BenchLine[]> {
       { name: 'bare Express hello-world (median req/s)', value: bare, unit: 'req/s' },
       { name: 'service POST /api/v1/messages (median req/s)', value: full, unit: 'req/s' },
       { name: 'service without tenancy+metrics (median req/s)', value: lean, unit: 'req/s' },
-      { name: 'service / bare Express throughput', value: ratio, unit: 'ratio', goal: '>= 0.6', met: ratio >= 0.6 },
+      { name: 'service / bare Express throughput', value: ratio, unit: 'ratio', goal: '>= 0.6' },
       {
         name: 'tenancy+metrics middleware overhead (throughput)',
         value: overhead * 100,
         unit: '%',
         goal: '<= 10',
-        met: overhead <= 0.1,
       },
       // Server CPU per request: the same comparison, much less disturbed by other load on a shared machine.
       {
@@ -112,14 +111,12 @@ export async function run(): Promise<BenchLine[]> {
         value: cBare / cFull,
         unit: 'ratio',
         goal: '>= 0.6',
-        met: cBare / cFull >= 0.6,
       },
       {
         name: 'server CPU per request: middleware overhead',
         value: ((cFull - cLean) / cLean) * 100,
         unit: '%',
         goal: '<= 10',
-        met: cFull - cLean <= 0.1 * cLean,
       },
     ];
   } finally {
