@@ -12,6 +12,7 @@ options: --deployer local|command  --baseline-url URL  --prometheus-url URL  --c
          --prometheus-scrape-interval-seconds S
          --deploy-command CMD --promote-command CMD --rollback-command CMD --cleanup-command CMD
          --intervals N --interval-seconds S --connections N --rate R --readiness-timeout-seconds S
+         --warmup-requests N --latency-tolerance F --latency-tolerance-ms MS --error-rate-tolerance F
          --rollback-on-inconclusive true|false  --budget FILE  --config FILE  --driver auto|builtin|k6
          --canary-env KEY=VALUE (repeatable)`;
 
@@ -42,6 +43,10 @@ function parseFlags(argv: string[]) {
         rate: { type: 'string' },
         'readiness-timeout-seconds': { type: 'string' },
         'rollback-on-inconclusive': { type: 'string' },
+        'warmup-requests': { type: 'string' },
+        'latency-tolerance': { type: 'string' },
+        'latency-tolerance-ms': { type: 'string' },
+        'error-rate-tolerance': { type: 'string' },
         budget: { type: 'string' },
         config: { type: 'string' },
         driver: { type: 'string' },
@@ -94,6 +99,10 @@ async function main(argv: string[]): Promise<number> {
       rate: numberFlag('rate', values.rate),
       readinessTimeoutSeconds: numberFlag('readiness-timeout-seconds', values['readiness-timeout-seconds']),
       canaryPort: numberFlag('canary-port', values['canary-port']),
+      warmupRequests: numberFlag('warmup-requests', values['warmup-requests']),
+      latencyTolerance: numberFlag('latency-tolerance', values['latency-tolerance']),
+      latencyToleranceMs: numberFlag('latency-tolerance-ms', values['latency-tolerance-ms']),
+      errorRateTolerance: numberFlag('error-rate-tolerance', values['error-rate-tolerance']),
       ...(roi !== undefined && { rollbackOnInconclusive: roi }),
       ...(values.budget !== undefined && { budgetPath: values.budget }),
       ...(values.driver !== undefined && { driver: values.driver as 'auto' | 'builtin' | 'k6' }),

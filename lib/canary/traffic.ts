@@ -18,7 +18,7 @@ export interface IntervalSamples {
 }
 
 export interface TrafficSource {
-  /** A few unjudged requests to both, so a cold canary (JIT, connection pools) is not compared with a warm baseline. */
+  /** Unjudged requests to both, so a cold canary (JIT, connection pools) is not compared with a warm baseline. */
   warmup(signal?: AbortSignal): Promise<void>;
   runInterval(signal?: AbortSignal): Promise<IntervalSamples>;
 }
@@ -35,7 +35,7 @@ export function builtinTraffic(plan: CanaryPlan, baselineUrl: string, canaryUrl:
   };
   return {
     async warmup(signal) {
-      const w = { requests, connections: t.connections, durationS: 5, maxRequests: t.warmup_requests };
+      const w = { requests, connections: t.connections, durationS: t.warmup_max_s, maxRequests: t.warmup_requests };
       if (t.warmup_requests > 0)
         await Promise.all([drive({ ...w, baseUrl: baselineUrl }, signal), drive({ ...w, baseUrl: canaryUrl }, signal)]);
     },

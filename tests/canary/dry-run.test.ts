@@ -231,3 +231,58 @@ test('canary-port fixes the local canary port in the plan; PORT in canary-env is
   expect(bad.stderr.trim()).toBe("error: set the local canary's port with canary-port, not PORT in canary-env");
   expect([...r.trace, ...bad.trace]).toEqual([]);
 });
+
+test('warm-up and tolerances: config file, then flags; a bad tolerance is one error naming it', async () => {
+  writeFileSync(
+    join(dir, 'canary.config.json'),
+    JSON.stringify({
+      environments: { qa: { warmup_requests: 500, latency_tolerance: 0.2, latency_tolerance_ms: 10 } },
+    }),
+  );
+  const fromFile = await tracedCli('--dry-run', 'qa', 'abc1234');
+  expect(fromFile.code).toBe(0);
+  expect(fromFile.stdout).toContain('after 500 unjudged warm-up requests (at most 10 s)');
+  expect(fromFile.stdout).toContain('latency tolerance +20 % or +10 ms (the larger), error tolerance +0.5 pt');
+  expect(planJson(fromFile.stdout)).toMatchObject({
+    traffic: { warmup_requests: 500 },
+    judge: { latencyTolerance: 0.2, latencyToleranceMs: 10, errorRateTolerance: 0.005 },
+  });
+
+  const flags = await tracedCli(
+    '--dry-run',
+    'qa',
+    'abc1234',
+    '--latency-tolerance-ms',
+    '0',
+    '--error-rate-tolerance',
+    '0.01',
+    '--warmup-requests',
+    '0',
+  );
+  expect(flags.code).toBe(0);
+  expect(planJson(flags.stdout)).toMatchObject({
+    traffic: { warmup_requests: 0 },
+    judge: { latencyTolerance: 0.2, latencyToleranceMs: 0, errorRateTolerance: 0.01 },
+  });
+
+  // Without either, the absolute tolerance follows the budget: 1 % of its p95.
+  rmSync(join(dir, 'canary.config.json'));
+  writeFileSync(
+    join(dir, 'budget.json'),
+    JSON.stringify({
+      version: 1,
+      p95_ms: 200,
+      error_rate: 0.01,
+      min_requests: 200,
+      smoke: { vus: 1, duration_s: 1, max_requests: 10 },
+    }),
+  );
+  const tight = await tracedCli('--dry-run', 'staging', 'abc1234', '--budget', 'budget.json');
+  expect(tight.code).toBe(0);
+  expect(planJson(tight.stdout)).toMatchObject({ judge: { maxP95Ms: 200, latencyToleranceMs: 2 } });
+
+  const bad = await tracedCli('--dry-run', 'staging', 'abc1234', '--error-rate-tolerance', '0.7');
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.split('\n')[0]).toBe('error: error-rate-tolerance must be a number in [0, 0.5], got 0.7');
+  expect([...fromFile.trace, ...flags.trace, ...tight.trace, ...bad.trace]).toEqual([]);
+});

@@ -2,6 +2,7 @@ import {
   DEFAULT_JUDGE_SETTINGS,
   JudgeInputError,
   JudgeSettingsError,
+  budgetLatencyToleranceMs,
   decideOutcome,
   histogramFromBuckets,
   histogramQuantile,
@@ -20,6 +21,7 @@ import {
   p95RelativeDiff,
   rawLatencies,
   tailTest,
+  toleratedBaseline,
 } from '../../core/src/canary/latency.js';
 import { HistogramError } from '../../core/src/canary/histogram.js';
 import { percentile } from '../../core/src/stats/percentile.js';
@@ -44,7 +46,7 @@ describe('judge verdicts', () => {
     ]);
     expect(j.metrics.every((m) => m.status === 'pass')).toBe(true);
     expect(metric(j, 'latency').reason).toMatch(
-      /no slowdown beyond the 10% tolerance: canary\/baseline latency ratio \d\.\d{3} \(95% CI/,
+      /no slowdown beyond the tolerance \(\+10% or \+4\.5 ms, whichever is larger\): canary\/baseline latency ratio \d\.\d{3} \(95% CI/,
     );
     expect(metric(j, 'latency').reason).toMatch(/smallest detectable slowdown \+\d+\.\d\d%/);
     expect(metric(j, 'samples').reason).toBe('samples: 1500 baseline and 1500 canary requests over 5 intervals');
@@ -88,7 +90,7 @@ describe('judge verdicts', () => {
     expect(metric(j, 'latency').status).toBe('pass');
     expect(metric(j, 'latency_p95').status).toBe('fail');
     expect(metric(j, 'latency_p95').reason).toMatch(
-      /slow tail is heavier than the baseline's beyond the 10% tolerance/,
+      /slow tail is heavier than the baseline's beyond the tolerance \(\+10% or \+4\.5 ms, whichever is larger\)/,
     );
     expect(j.latency!.p95_relative_diff.ci[0]!).toBeGreaterThan(0.5);
   });
@@ -105,6 +107,22 @@ describe('judge verdicts', () => {
     const j = judge(simulateIntervals(createRng(4), 5, 2000, REALISTIC, { ...REALISTIC, medianMs: 41.2 }), S, 1);
     expect(j.verdict).toBe('pass');
     expect(j.latency!.median_ratio.ci[0]!).toBeGreaterThan(1);
+  });
+
+  it('a fast service: a slowdown within the absolute tolerance passes, a larger one fails, and the floor can be switched off', () => {
+    // Median 3 ms: 10 % is 0.3 ms, below what a fresh process or a busy host moves latencies by.
+    const fast = { ...REALISTIC, medianMs: 3 };
+    const plus2ms = simulateIntervals(createRng(21), 5, 300, fast, { ...fast, shiftMs: 2 });
+    const within = judge(plus2ms, S, 1);
+    expect(within.verdict).toBe('pass');
+    expect(within.latency!.median_ratio.ci[0]!).toBeGreaterThan(1.3); // a real, clearly measured slowdown
+    const strict = judge(plus2ms, { ...S, latencyToleranceMs: 0 }, 1);
+    expect(metric(strict, 'latency').status).toBe('fail');
+    expect(metric(strict, 'latency').reason).toMatch(/beyond the 10% tolerance at interval 1 of 5:/);
+
+    const plus9ms = judge(simulateIntervals(createRng(22), 5, 300, fast, { ...fast, shiftMs: 9 }), S, 1);
+    expect(metric(plus9ms, 'latency').status).toBe('fail');
+    expect(metric(plus9ms, 'latency_p95').status).toBe('fail');
   });
 
   it('too few samples: inconclusive, never a silent pass', () => {
@@ -190,6 +208,22 @@ describe('judge verdicts', () => {
   });
 });
 
+describe('tolerated baseline', () => {
+  it('moves each latency to max(x * (1 + relative), x + ms), keeping order, on raw samples and histogram bins', () => {
+    const raw = toleratedBaseline(rawLatencies(Float64Array.from([1, 10, 100])), { relative: 0.1, ms: 5 });
+    const near = (got: number[], want: number[]) => want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 9));
+    near(raw.kind === 'raw' ? [...raw.sorted] : [], [6, 15, 110]);
+    const h = histogramLatencies({ le_ms: [10, 100], cumulative: [4, 9, 10] });
+    const moved = toleratedBaseline(h, { relative: 0.1, ms: 5 });
+    const bins = moved.kind === 'histogram' ? moved.bins : [];
+    near(
+      bins.flatMap((b) => [b.lo, b.hi, b.w]),
+      [5, 15, 4, 15, 110, 5, 110, 110, 1],
+    );
+    near(moved.kind === 'histogram' ? moved.hist.le_ms : [], [15, 110]);
+  });
+});
+
 describe('p95 tail test', () => {
   it('keeps its level on identical tracks (tolerance 0): about 5 % of p-values below 0.05', () => {
     const rng = createRng(41);
@@ -198,7 +232,7 @@ describe('p95 tail test', () => {
     for (let r = 0; r < runs; r++) {
       const b = rawLatencies(Float64Array.from(simulateTrack(rng, 300, REALISTIC).latencies_ms!).sort());
       const c = rawLatencies(Float64Array.from(simulateTrack(rng, 300, REALISTIC).latencies_ms!).sort());
-      if (tailTest(c, b, 0, 0.05).p_value <= 0.05) below++;
+      if (tailTest(c, b, { relative: 0, ms: 0 }, 0.05).p_value <= 0.05) below++;
     }
     expect(below / runs).toBeGreaterThan(0.03);
     expect(below / runs).toBeLessThan(0.07);
@@ -207,7 +241,7 @@ describe('p95 tail test', () => {
   it('on histograms counts fractional exceedances inside the threshold bucket', () => {
     // both tracks: 100 in (0,10], 100 in (10,20]; pooled p95 (baseline unscaled) lies at 19 ms
     const h = histogramLatencies({ le_ms: [10, 20], cumulative: [100, 200, 200] });
-    const t = tailTest(h, h, 0, 0.05);
+    const t = tailTest(h, h, { relative: 0, ms: 0 }, 0.05);
     expect(t.statistic).toBeCloseTo(10, 6);
     expect(t.p_value).toBeCloseTo(0.5, 6);
   });
@@ -362,7 +396,19 @@ describe('input and settings validation', () => {
       smoke: { vus: 1, duration_s: 1, max_requests: 1 },
     };
     const s = resolveJudgeSettings({ alpha: 0.05, intervals: undefined }, budget);
-    expect(s).toMatchObject({ alpha: 0.05, maxP95Ms: 300, maxErrorRate: 0.02, minTotalSamples: 500, intervals: 5 });
+    expect(s).toMatchObject({
+      alpha: 0.05,
+      maxP95Ms: 300,
+      maxErrorRate: 0.02,
+      minTotalSamples: 500,
+      intervals: 5,
+      latencyToleranceMs: 3, // 1 % of the budget's p95
+    });
+    expect(resolveJudgeSettings({ latencyToleranceMs: 0 }, budget).latencyToleranceMs).toBe(0);
+    expect(DEFAULT_JUDGE_SETTINGS.latencyToleranceMs).toBe(budgetLatencyToleranceMs(DEFAULT_JUDGE_SETTINGS.maxP95Ms));
+    expect(() => resolveJudgeSettings({ latencyToleranceMs: -1 })).toThrow(
+      new JudgeSettingsError('judge setting "latencyToleranceMs" must be a number in [0, 60000], got -1'),
+    );
     expect(() => resolveJudgeSettings({ alpha: 2 })).toThrow(
       new JudgeSettingsError('judge setting "alpha" must be a number in (0, 1), got 2'),
     );

@@ -7,6 +7,8 @@ export interface TrackShape {
   /** sigma of log latency; 0.5 puts p95 at about 2.3x the median. */
   sigma: number;
   errorRate: number;
+  /** Added to every latency (ms): a fixed slowdown, e.g. one more network hop. */
+  shiftMs?: number;
 }
 
 export const REALISTIC: TrackShape = { medianMs: 40, sigma: 0.5, errorRate: 0.002 };
@@ -15,7 +17,7 @@ export function simulateTrack(rng: Rng, n: number, shape: TrackShape): TrackSamp
   const latencies = new Array<number>(n);
   let errors = 0;
   for (let i = 0; i < n; i++) {
-    latencies[i] = shape.medianMs * Math.exp(shape.sigma * rng.normal());
+    latencies[i] = shape.medianMs * Math.exp(shape.sigma * rng.normal()) + (shape.shiftMs ?? 0);
     if (rng.next() < shape.errorRate) errors++;
   }
   return { total: n, errors, latencies_ms: latencies };

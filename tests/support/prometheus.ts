@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drive, smokeRequests, type DriveOptions } from '../../lib/load/driver.js';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { findOnPath } from '../../lib/which.js';
 import { freePort } from './ports.js';
 
 export interface Target {
@@ -48,6 +49,10 @@ export async function startPrometheus(...initial: Target[]): Promise<Prometheus>
     '        refresh_interval: 1s',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
+  if (!findOnPath('prometheus')) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error('prometheus is not on PATH: `npm test` installs it (scripts/ensure-deps.sh); run that once first');
+  }
   const child = spawn(
     'prometheus',
     [

@@ -18,6 +18,7 @@ export {
   DEFAULT_JUDGE_SETTINGS,
   DEFAULT_CANARY_SAMPLE,
   JudgeSettingsError,
+  budgetLatencyToleranceMs,
   resolveJudgeSettings,
   validateJudgeSettings,
 } from './defaults.js';

@@ -3,9 +3,9 @@
  *
  * How it decides (defaults in DEFAULT_JUDGE_SETTINGS):
  * - alpha (0.01) is the overall false-fail budget, split equally between three one-sided
- *   comparisons: latency shift (Mann-Whitney of canary vs baseline * (1 + latencyTolerance)),
- *   latency tail (canary above the pooled p95 of canary and scaled baseline more often than the
- *   baseline), and error rate (Farrington-Manning score test of canary - baseline > errorRateTolerance).
+ *   comparisons: latency shift (Mann-Whitney of canary vs the baseline moved to its tolerated
+ *   limit max(x * (1 + latencyTolerance), x + latencyToleranceMs)), latency tail (canary above the
+ *   pooled p95 of canary and moved baseline more often than the moved baseline), and error rate (Farrington-Manning score test of canary - baseline > errorRateTolerance).
  * - 'alpha-spending' (default): after each interval the cumulative data are tested at the increment
  *   of an O'Brien-Fleming-type spending function (Bonferroni over the looks: valid for any
  *   correlation). Early looks get tiny levels, so only a gross failure stops the run early, and
@@ -40,6 +40,7 @@ import {
   tailTest,
   mergeSorted,
   type LatencyData,
+  type LatencyTolerance,
 } from './latency.js';
 import type {
   CanaryAction,
@@ -173,12 +174,17 @@ function errorTest(c: Track, b: Track, tolerance: number, alpha: number): TestRe
   return { statistic: r.difference, z: r.z, p_value: r.p_value, alpha, reject: r.p_value <= alpha, method: r.method };
 }
 
+const latencyTolerance = (s: JudgeSettings): LatencyTolerance => ({
+  relative: s.latencyTolerance,
+  ms: s.latencyToleranceMs,
+});
+
 function compareTail(c: Track, b: Track, s: JudgeSettings, alpha: number): TestResult | null {
-  return c.latency && b.latency ? tailTest(c.latency, b.latency, s.latencyTolerance, alpha) : null;
+  return c.latency && b.latency ? tailTest(c.latency, b.latency, latencyTolerance(s), alpha) : null;
 }
 
 function compareLatency(c: Track, b: Track, s: JudgeSettings, alpha: number): TestResult | null {
-  return c.latency && b.latency ? latencyTest(c.latency, b.latency, s.latencyTolerance, alpha) : null;
+  return c.latency && b.latency ? latencyTest(c.latency, b.latency, latencyTolerance(s), alpha) : null;
 }
 
 /** Budget broken beyond doubt (one-sided lower confidence bound at 1 - alpha above the limit). */
@@ -341,12 +347,12 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
     const test =
       s.multipleTesting === 'holm'
         ? smallestP(perInterval.map((iv) => iv.latency))
-        : latencyTest(c.latency, b.latency, s.latencyTolerance, finalAlpha);
+        : latencyTest(c.latency, b.latency, latencyTolerance(s), finalAlpha);
     test.reject = st.latencyFailAt !== null;
     const p95Test =
       s.multipleTesting === 'holm'
         ? smallestP(perInterval.map((iv) => iv.latency_p95))
-        : tailTest(c.latency, b.latency, s.latencyTolerance, finalAlpha);
+        : tailTest(c.latency, b.latency, latencyTolerance(s), finalAlpha);
     p95Test.reject = st.tailFailAt !== null;
     latency = {
       test,
@@ -355,7 +361,7 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
       p95_relative_diff: p95RelativeDiff(c.latency, b.latency, s.ciLevel, s.bootstrapResamples, seed),
       mde_relative:
         mdePair.c.latency && mdePair.b.latency
-          ? latencyMde(mdePair.c.latency, mdePair.b.latency, s.latencyTolerance, finalAlpha, s.power)
+          ? latencyMde(mdePair.c.latency, mdePair.b.latency, latencyTolerance(s), finalAlpha, s.power)
           : null,
     };
   }
@@ -405,7 +411,10 @@ export function judge(intervals: readonly IntervalSamples[], settings: JudgeSett
 
   const metrics: MetricVerdict[] = [];
   const when = (k: number | null) => (k === null ? '' : k < K - 1 ? ` at interval ${k + 1} of ${K}` : '');
-  const tol = `${(s.latencyTolerance * 100).toFixed(0)}% tolerance`;
+  const tol =
+    s.latencyToleranceMs > 0
+      ? `tolerance (+${(s.latencyTolerance * 100).toFixed(0)}% or +${s.latencyToleranceMs} ms, whichever is larger)`
+      : `${(s.latencyTolerance * 100).toFixed(0)}% tolerance`;
   if (!latency) {
     metrics.push({
       metric: 'latency',

@@ -59,12 +59,39 @@ function factorBracket(c: LatencyData, b: LatencyData): [number, number] {
 }
 
 /**
- * One-sided Mann-Whitney of H1: canary latencies stochastically greater than baseline latencies
- * multiplied by (1 + tolerance). Scaling the baseline first means a slowdown within the tolerance
+ * How much slower the canary may be before it counts: a baseline latency x is tolerated up to
+ * max(x * (1 + relative), x + ms). The absolute part keeps fast services (a few ms per request)
+ * from failing on a millisecond of scheduler noise, which is far below any budget.
+ */
+export interface LatencyTolerance {
+  relative: number;
+  ms: number;
+}
+
+const tolerate = (t: LatencyTolerance) => (x: number) => Math.max(x * (1 + t.relative), x + t.ms);
+
+/**
+ * The baseline as far as the canary may go: every value moved to its tolerated limit. The map is
+ * increasing, so a sorted sample stays sorted and histogram bins keep their order.
+ */
+export function toleratedBaseline(b: LatencyData, t: LatencyTolerance): LatencyData {
+  const g = tolerate(t);
+  if (b.kind === 'raw') return { kind: 'raw', n: b.n, sorted: b.sorted.map(g) };
+  return {
+    kind: 'histogram',
+    n: b.n,
+    hist: { le_ms: b.hist.le_ms.map(g), cumulative: b.hist.cumulative },
+    bins: b.bins.map((bin) => ({ lo: g(bin.lo), hi: g(bin.hi), w: bin.w })),
+  };
+}
+
+/**
+ * One-sided Mann-Whitney of H1: canary latencies stochastically greater than the tolerated
+ * baseline (toleratedBaseline). Moving the baseline first means a slowdown within the tolerance
  * is the null hypothesis, so a harmless 3 % is not a failure however large the sample.
  */
-export function latencyTest(c: LatencyData, b: LatencyData, tolerance: number, alpha: number): TestResult {
-  const { u, tieTerm } = uCount(c, b, 1 + tolerance);
+export function latencyTest(c: LatencyData, b: LatencyData, tolerance: LatencyTolerance, alpha: number): TestResult {
+  const { u, tieTerm } = uCount(c, toleratedBaseline(b, tolerance), 1);
   const r = mannWhitneyGreater(u, c.n, b.n, tieTerm, c.kind === 'raw');
   return {
     statistic: u,
@@ -153,23 +180,24 @@ export function p95RelativeDiff(
 /**
  * Minimum detectable slowdown: the smallest relative increase r (canary = baseline * (1 + r))
  * that the tolerance-shifted test at `alpha` detects with `power` (Noether's approximation,
- * distribution-free: P(s*B > B') is read off the baseline sample itself). null when even a
- * hundred-fold slowdown would not reach that power with these sample sizes.
+ * distribution-free: P((1 + r) * B > g(B')), g the tolerated limit, is read off the baseline
+ * sample itself). null when even a hundred-fold slowdown would not reach that power.
  */
 export function latencyMde(
   c: LatencyData,
   b: LatencyData,
-  tolerance: number,
+  tolerance: LatencyTolerance,
   alpha: number,
   power: number,
 ): number | null {
   if (c.n <= 0 || b.n <= 1) return null;
   const need = (normalQuantile(1 - alpha) + normalQuantile(power)) * Math.sqrt((c.n + b.n + 1) / (12 * c.n * b.n));
   const target = (0.5 + need) * b.n * b.n;
-  const theta = (s: number) => uOnly(b, b, 1 / s);
+  const limit = toleratedBaseline(b, tolerance);
+  // Pairs with f * b_i > g(b_j), counted as b_i > g(b_j) / f.
+  const theta = (f: number) => uOnly(b, limit, 1 / f);
   if (theta(100) < target) return null;
-  const s = solveFactor((f) => -theta(f), -target, 1, 100, 1e-4);
-  return (1 + tolerance) * s - 1;
+  return solveFactor((f) => -theta(f), -target, 1, 100, 1e-4) - 1;
 }
 
 /** A one-sided lower confidence bound of the p95 (normal approximation to the binomial order statistic). */
@@ -190,64 +218,62 @@ export function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
-/** How many values of `d`, multiplied by `factor`, lie above `threshold` (fractional for histogram bins). */
-function countAbove(d: LatencyData, threshold: number, factor: number): number {
+/** How many values of `d` lie above `threshold` (fractional for histogram bins). */
+function countAbove(d: LatencyData, threshold: number): number {
   if (d.kind === 'raw') {
     let lo = 0;
     let hi = d.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (d.sorted[mid]! * factor > threshold) hi = mid;
+      if (d.sorted[mid]! > threshold) hi = mid;
       else lo = mid + 1;
     }
     return d.n - lo;
   }
   let above = 0;
-  for (const bin of d.bins) {
-    const lo = bin.lo * factor;
-    const hi = bin.hi * factor;
-    if (lo >= threshold && !(lo === hi && lo === threshold)) above += bin.w;
-    else if (hi > threshold && hi > lo) above += (bin.w * (hi - threshold)) / (hi - lo);
+  for (const { lo, hi, w } of d.bins) {
+    if (lo >= threshold && !(lo === hi && lo === threshold)) above += w;
+    else if (hi > threshold && hi > lo) above += (w * (hi - threshold)) / (hi - lo);
   }
   return above;
 }
 
-/** The q-quantile of canary and factor * baseline pooled. */
-function pooledQuantile(c: LatencyData, b: LatencyData, factor: number, q: number): number {
-  if (c.kind === 'raw' && b.kind === 'raw') {
-    return percentileSorted(
-      mergeSorted(
-        c.sorted,
-        b.sorted.map((x) => x * factor),
-      ),
-      q,
-    );
-  }
+/** The q-quantile of two samples pooled. */
+function pooledQuantile(c: LatencyData, b: LatencyData, q: number): number {
+  if (c.kind === 'raw' && b.kind === 'raw') return percentileSorted(mergeSorted(c.sorted, b.sorted), q);
   const target = (1 - q) * (c.n + b.n);
+  const above = (x: number) => countAbove(c, x) + countAbove(b, x);
   let lo = 0;
   let hi = 1;
-  while (countAbove(c, hi, 1) + countAbove(b, hi, factor) > target && hi < 1e12) hi *= 2;
+  while (above(hi) > target && hi < 1e12) hi *= 2;
   for (let i = 0; i < 60; i++) {
     const mid = (lo + hi) / 2;
-    if (countAbove(c, mid, 1) + countAbove(b, mid, factor) > target) lo = mid;
+    if (above(mid) > target) lo = mid;
     else hi = mid;
   }
   return (lo + hi) / 2;
 }
 
 /**
- * Tail test for the p95 with the tolerance: scale the baseline by (1 + tolerance), take the 95th
- * percentile of both samples pooled as a threshold, and test whether the canary lies above it
- * more often than the scaled baseline (one-sided; a quantile version of Mood's median test: given
- * the pooled threshold, the canary's count above it is hypergeometric when the distributions
- * agree). Catches slow tails that a rank test of the whole distribution dilutes, e.g. one request
- * in ten turning very slow. Fisher's exact test on small raw counts, the pooled z-test otherwise.
+ * Tail test for the p95 with the tolerance: move the baseline to its tolerated limit
+ * (toleratedBaseline), take the 95th percentile of both samples pooled as a threshold, and test
+ * whether the canary lies above it more often than the moved baseline (one-sided; a quantile
+ * version of Mood's median test: given the pooled threshold, the canary's count above it is
+ * hypergeometric when the distributions agree). Catches slow tails that a rank test of the whole
+ * distribution dilutes, e.g. one request in ten turning very slow. Fisher's exact test on small
+ * raw counts, the pooled z-test otherwise.
  */
-export function tailTest(c: LatencyData, b: LatencyData, tolerance: number, alpha: number, q = 0.95): TestResult {
-  const f = 1 + tolerance;
-  const threshold = pooledQuantile(c, b, f, q);
-  const xc = countAbove(c, threshold, 1);
-  const xb = countAbove(b, threshold, f);
+export function tailTest(
+  c: LatencyData,
+  b: LatencyData,
+  tolerance: LatencyTolerance,
+  alpha: number,
+  q = 0.95,
+): TestResult {
+  const limit = toleratedBaseline(b, tolerance);
+  const threshold = pooledQuantile(c, limit, q);
+  const xc = countAbove(c, threshold);
+  const xb = countAbove(limit, threshold);
   if (c.kind === 'raw' && xc + xb < 20) {
     const p = fisherExactGreater(xc, c.n, xb, b.n);
     return { statistic: xc, z: Number.NaN, p_value: p, alpha, reject: p <= alpha, method: 'p95-exceedance-fisher' };

@@ -150,7 +150,7 @@ export function renderCanaryMarkdown(report: CanaryReport): string {
   }
   out.push('');
   out.push(
-    `Settings: alpha ${s.alpha} (${s.multipleTesting}), latency tolerance ${pct(s.latencyTolerance)}, error-rate tolerance ${signedPp(s.errorRateTolerance).slice(1)}, budget p95 <= ${s.maxP95Ms} ms and error rate <= ${pct(s.maxErrorRate)}, at least ${s.minSamplesPerInterval} requests per interval and ${s.minTotalSamples} in total.`,
+    `Settings: alpha ${s.alpha} (${s.multipleTesting}), latency tolerance ${pct(s.latencyTolerance)} or ${s.latencyToleranceMs} ms (the larger), error-rate tolerance ${signedPp(s.errorRateTolerance).slice(1)}, budget p95 <= ${s.maxP95Ms} ms and error rate <= ${pct(s.maxErrorRate)}, at least ${s.minSamplesPerInterval} requests per interval and ${s.minTotalSamples} in total.`,
   );
   out.push('');
   out.push(

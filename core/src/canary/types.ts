@@ -17,6 +17,13 @@ export interface JudgeSettings {
   ciLevel: number;
   /** Allowed relative slowdown of the canary, e.g. 0.1 = canary may be up to 10 % slower. Default 0.1. */
   latencyTolerance: number;
+  /**
+   * Allowed absolute slowdown in ms: a baseline latency x is tolerated up to
+   * max(x * (1 + latencyTolerance), x + latencyToleranceMs). Default 1 % of the p95 budget (4.5):
+   * a few milliseconds of warm-up or scheduling noise on a fast service is not a regression
+   * against a budget of hundreds.
+   */
+  latencyToleranceMs: number;
   /** Allowed absolute error-rate increase, e.g. 0.005 = 0.5 percentage points. Default 0.005. */
   errorRateTolerance: number;
   /** Planned number of analysis intervals (fixes the alpha split in advance). Default 5. */
