@@ -276,11 +276,19 @@ test('CLI: a report that cannot be written after the run is one line and exit 3,
 
 describe('SIGTERM while the promote command runs: the promote settles first, then no rollback races it', () => {
   /** A passing CLI run (as the command-deployer test above), a promote of a second, SIGTERM once it has started. */
-  async function signalDuringPromote(name: string, promoteExit: number): Promise<{ r: Finished; calls: string[] }> {
+  async function signalDuringPromote(
+    name: string,
+    promoteExit: number,
+    promoteSeconds = 1,
+  ): Promise<{ r: Finished; calls: string[]; dir: string }> {
     const dir = join(work, name);
     mkdirSync(dir);
     const log = join(dir, 'calls.log');
-    const s = commandScripts(dir, 0, `sleep 1\necho promote-end >> ${log}\nexit ${promoteExit}`);
+    const s = commandScripts(
+      dir,
+      0,
+      `echo $$ > ${dir}/promote.pid\nsleep ${promoteSeconds} &\necho $! > ${dir}/sleep.pid\nwait $!\necho promote-end >> ${log}\nexit ${promoteExit}`,
+    );
     const { child, done } = runNode(
       cliBuild,
       [
@@ -319,6 +327,7 @@ describe('SIGTERM while the promote command runs: the promote settles first, the
     expect(existsSync(join(dir, 'reports'))).toBe(false);
     return {
       r,
+      dir,
       calls: readFileSync(log, 'utf8')
         .trim()
         .split('\n')
@@ -341,5 +350,18 @@ describe('SIGTERM while the promote command runs: the promote settles first, the
     expect(calls).toEqual(['deploy', 'promote', 'promote-end', 'rollback', 'cleanup']);
     expectExit(r, 143);
     expect(r.stderr).toContain('warning: the promote failed (promote command exited with 4:');
+  });
+
+  test('a promote still running after the settle time is stopped (its process too), then rolled back', async () => {
+    const { r, calls, dir } = await signalDuringPromote('sigterm-promote-hangs', 0, 60);
+    expectExit(r, 143);
+    expect(r.stderr).toContain(
+      `warning: the promote did not finish within ${PROMOTE_SETTLE_MS / 1000} s: stopped it, rolling back`,
+    );
+    expect(calls).toEqual(['deploy', 'promote', 'rollback', 'cleanup']);
+    // The promote's shell and its child were killed, not left to finish the promote behind the rollback.
+    const pids = ['promote.pid', 'sleep.pid'].map((f) => Number(readFileSync(join(dir, f), 'utf8')));
+    stray.push(...pids);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
   });
 });
