@@ -14,9 +14,10 @@ import type { BenchLine } from './index.js';
 const VARIANTS = ['bare', 'full', 'lean'] as const;
 /** `tenancy` and `metrics` (one middleware each) exist in service-target for investigating the overhead by hand. */
 type Variant = (typeof VARIANTS)[number] | 'tenancy' | 'metrics';
-const ROUNDS = Number(process.env.BENCH_SERVICE_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_SERVICE_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_SERVICE_SECONDS ?? 2);
 const CONNECTIONS = 10;
+const WARMUP_REQUESTS = Number(process.env.BENCH_SERVICE_WARMUP_REQUESTS ?? 5000);
 
 const MESSAGES = [
   { user_id: '+34600000001', text: '¿Cuánto cuesta una habitación doble?' },
@@ -48,13 +49,16 @@ function serverCpuMicros(t: Target): Promise<number> {
   });
 }
 
+/** A run's length: seconds, or a request count (for warm-ups, which must not depend on the machine's speed). */
+type Length = { seconds: number } | { requests: number };
+
 /** Requests per second (autocannon average) and server CPU microseconds per request. */
-export async function measure(t: Target, seconds: number): Promise<{ rps: number; cpuPerRequest: number }> {
+export async function measure(t: Target, length: Length): Promise<{ rps: number; cpuPerRequest: number }> {
   const cpu0 = await serverCpuMicros(t);
   const result = await autocannon({
     url: t.url,
     connections: CONNECTIONS,
-    duration: seconds,
+    ...('seconds' in length ? { duration: length.seconds } : { amount: length.requests }),
     requests: MESSAGES.map((m) => ({
       method: 'POST',
       path: '/api/v1/messages',
@@ -78,22 +82,28 @@ export async function run(): Promise<BenchLine[]> {
   const targets = new Map<Variant, Target>();
   try {
     for (const v of VARIANTS) targets.set(v, await startTarget(v));
-    for (const v of VARIANTS) await measure(targets.get(v)!, 1); // JIT warm-up
+    // JIT warm-up by request count: a fresh process needs thousands of requests to reach its speed
+    // (lib/canary/plan.ts), and a warm-up by time gives a slow, busy machine fewer of them.
+    for (const v of VARIANTS) await measure(targets.get(v)!, { requests: WARMUP_REQUESTS });
     const rps: Record<string, number[]> = { bare: [], full: [], lean: [] };
     const cpu: Record<string, number[]> = { bare: [], full: [], lean: [] };
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order so no variant always runs first or last in a round.
       for (let k = 0; k < VARIANTS.length; k++) {
         const v = VARIANTS[(k + round) % VARIANTS.length]!;
-        const m = await measure(targets.get(v)!, SECONDS);
+        const m = await measure(targets.get(v)!, { seconds: SECONDS });
         rps[v]!.push(m.rps);
         cpu[v]!.push(m.cpuPerRequest);
       }
     }
     const [bare, full, lean] = [median(rps.bare!), median(rps.full!), median(rps.lean!)];
-    const [cBare, cFull, cLean] = [median(cpu.bare!), median(cpu.full!), median(cpu.lean!)];
-    const ratio = full / bare;
-    const overhead = (lean - full) / lean;
+    // Ratios are taken within each round (variants measured seconds apart share the machine's state)
+    // and then their median: on a shared machine, load comes and goes between rounds.
+    const perRound = (f: (r: number) => number) => median(Array.from({ length: ROUNDS }, (_, r) => f(r)));
+    const ratio = perRound((r) => rps.full![r]! / rps.bare![r]!);
+    const overhead = perRound((r) => (rps.lean![r]! - rps.full![r]!) / rps.lean![r]!);
+    const cpuRatio = perRound((r) => cpu.bare![r]! / cpu.full![r]!);
+    const cpuOverhead = perRound((r) => (cpu.full![r]! - cpu.lean![r]!) / cpu.lean![r]!);
     return [
       { name: 'bare Express hello-world (median req/s)', value: bare, unit: 'req/s' },
       { name: 'service POST /api/v1/messages (median req/s)', value: full, unit: 'req/s' },
@@ -108,13 +118,13 @@ export async function run(): Promise<BenchLine[]> {
       // Server CPU per request: the same comparison, much less disturbed by other load on a shared machine.
       {
         name: 'server CPU per request: bare / service',
-        value: cBare / cFull,
+        value: cpuRatio,
         unit: 'ratio',
         goal: '>= 0.6',
       },
       {
         name: 'server CPU per request: middleware overhead',
-        value: ((cFull - cLean) / cLean) * 100,
+        value: cpuOverhead * 100,
         unit: '%',
         goal: '<= 10',
       },

@@ -5,10 +5,12 @@
 import { parseArgs } from 'node:util';
 import { consoleShell, executeCanary, rejudgeFile, RUN_ERROR_EXIT, USAGE_EXIT } from '../lib/canary/orchestrate.js';
 import { InputError, parseBool, parseKeyValues, parseNumber } from '../lib/inputs.js';
+import { parseHeaderLines } from '../lib/prometheus.js';
 
 const USAGE = `usage: npm run canary -- [--dry-run] [options] <environment> <sha>
        npm run canary -- judge <report.json>
 options: --deployer local|command  --baseline-url URL  --prometheus-url URL  --canary-port N
+         --prometheus-header "Name: value" (repeatable; e.g. "Authorization: Bearer TOKEN", "X-Scope-OrgID: TENANT")
          --prometheus-scrape-interval-seconds S
          --deploy-command CMD --promote-command CMD --rollback-command CMD --cleanup-command CMD
          --intervals N --interval-seconds S --connections N --rate R --readiness-timeout-seconds S
@@ -31,6 +33,7 @@ function parseFlags(argv: string[]) {
         deployer: { type: 'string' },
         'baseline-url': { type: 'string' },
         'prometheus-url': { type: 'string' },
+        'prometheus-header': { type: 'string', multiple: true },
         'prometheus-scrape-interval-seconds': { type: 'string' },
         'canary-port': { type: 'string' },
         'deploy-command': { type: 'string' },
@@ -75,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length !== 2) throw new UsageError('expected <environment> <sha>');
   const roi = parseBool('--rollback-on-inconclusive', values['rollback-on-inconclusive']);
   const canaryEnv = parseKeyValues('--canary-env', values['canary-env'] ?? []);
+  const prometheusHeaders = parseHeaderLines('--prometheus-header', values['prometheus-header'] ?? [], 'value');
   return executeCanary(
     {
       environment: positionals[0]!,
@@ -85,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       ...(values.deployer !== undefined && { deployer: values.deployer }),
       ...(values['baseline-url'] !== undefined && { baselineUrl: values['baseline-url'] }),
       ...(values['prometheus-url'] !== undefined && { prometheusUrl: values['prometheus-url'] }),
+      prometheusHeaders,
       ...(values['deploy-command'] !== undefined && { deployCommand: values['deploy-command'] }),
       ...(values['promote-command'] !== undefined && { promoteCommand: values['promote-command'] }),
       ...(values['rollback-command'] !== undefined && { rollbackCommand: values['rollback-command'] }),

@@ -9,7 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { parseCanaryReport, rejudge, renderCanaryMarkdown } from '../../core/src/canary/index.js';
 import { writeJsonAtomic } from '../atomic-write.js';
-import { describePlan, PlanError, resolvePlan, type CanaryPlan, type PlanInputs } from './plan.js';
+import {
+  describePlan,
+  PlanError,
+  resolvePlanAndSecrets,
+  type CanaryPlan,
+  type CanarySecrets,
+  type PlanInputs,
+} from './plan.js';
 import { CanaryRunError, runCanary, type RunResult } from './run.js';
 
 export const USAGE_EXIT = 2;
@@ -41,8 +48,10 @@ const ms = (v: number | null): string => (v === null ? '' : v.toFixed(1));
 
 export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, shell: Shell): Promise<number> {
   let plan: CanaryPlan;
+  // Secrets stay out of the plan (printed on a dry run, stored in the report): only the run gets them.
+  let secrets: CanarySecrets;
   try {
-    plan = resolvePlan(inputs);
+    ({ plan, secrets } = resolvePlanAndSecrets(inputs));
   } catch (err) {
     if (err instanceof PlanError) {
       shell.error(err.message);
@@ -63,7 +72,12 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
 
   let result: RunResult;
   try {
-    result = await runCanary(plan, { log: shell.log, warn: shell.warn, saveState: shell.saveState }, inputs.cwd);
+    result = await runCanary(
+      plan,
+      { log: shell.log, warn: shell.warn, saveState: shell.saveState },
+      inputs.cwd,
+      secrets,
+    );
   } catch (err) {
     shell.error(err instanceof CanaryRunError ? err.message : `canary run failed: ${(err as Error).message}`);
     shell.setOutput('verdict', 'inconclusive');

@@ -14,6 +14,7 @@ import { repoFile } from '../load/scenario.js';
 import { findOnPath } from '../which.js';
 import { resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
 import type { ReadinessSettings } from './readiness.js';
+import { basicAuthFromUrl, redactUrl } from '../prometheus.js';
 
 export class PlanError extends Error {
   override name = 'PlanError';
@@ -85,7 +86,13 @@ export interface PlanInputs {
   configPath?: string;
   deployer?: string;
   baselineUrl?: string;
+  /** May hold `user:password@` (basic auth): the plan keeps the URL without it. */
   prometheusUrl?: string;
+  /**
+   * Sent with every Prometheus request (a bearer token, `X-Scope-OrgID`). Secret: the plan records
+   * the names only; the values go to the run beside it (`CanarySecrets`).
+   */
+  prometheusHeaders?: Record<string, string>;
   prometheusScrapeIntervalSeconds?: number;
   deployCommand?: string;
   promoteCommand?: string;
@@ -128,7 +135,12 @@ export type DeployerPlan =
     };
 
 export interface PrometheusPlan {
+  /** Without credentials: the plan is printed and stored in the report. */
   url: string;
+  /** The URL held user:password, sent as `Authorization: Basic` (never shown). */
+  basic_auth_from_url: boolean;
+  /** Names of the extra headers sent with every query (their values are never shown). */
+  header_names: string[];
   track_label: string;
   selector: string;
   /** Window before the deploy over which the baseline's p95 is captured. */
@@ -177,6 +189,15 @@ export interface CanaryPlan {
   configured_wait_s: number;
 }
 
+/**
+ * What the run needs beside the plan and must never print or store: the Prometheus URL as given
+ * (with its credentials) and the header values. Not part of `CanaryPlan`, so serialising the plan
+ * cannot leak them.
+ */
+export interface CanarySecrets {
+  prometheus: { url: string; headers: Record<string, string> } | null;
+}
+
 const SHA_RE = /^[0-9a-f]{7,40}$/i;
 const ENV_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -219,7 +240,7 @@ function url(name: string, v: string): string {
   try {
     u = new URL(v);
   } catch {
-    throw new PlanError(`${name} is not a URL: ${JSON.stringify(v)}`);
+    throw new PlanError(`${name} is not a URL: ${JSON.stringify(redactUrl(v))}`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     throw new PlanError(`${name} must be http(s), got ${u.protocol}`);
@@ -267,6 +288,11 @@ export function reportPathFor(cwd: string, environment: string, sha: string): st
 
 /** Resolves the plan; throws PlanError (exit 2) with one readable line on any bad input. */
 export function resolvePlan(inputs: PlanInputs): CanaryPlan {
+  return resolvePlanAndSecrets(inputs).plan;
+}
+
+/** The plan, and the secrets a real run needs beside it (see `CanarySecrets`). */
+export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; secrets: CanarySecrets } {
   if (!ENV_RE.test(inputs.environment)) {
     throw new PlanError(`environment name ${JSON.stringify(inputs.environment)} is not valid (letters, digits, . _ -)`);
   }
@@ -364,14 +390,25 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
   const windowS = intervals * intervalS;
   const promRaw = inputs.prometheusUrl || env.prometheus_url || '';
   let prometheus: PrometheusPlan | null = null;
+  let promSecrets: CanarySecrets['prometheus'] = null;
   if (promRaw) {
+    const fullUrl = url('prometheus-url', promRaw);
+    const headers = { ...inputs.prometheusHeaders };
+    const basic = basicAuthFromUrl(fullUrl) !== undefined;
+    if (basic && Object.keys(headers).some((k) => k.toLowerCase() === 'authorization'))
+      throw new PlanError(
+        'prometheus-url holds user:password and an Authorization header is given too: use one of them',
+      );
+    promSecrets = { url: fullUrl, headers };
     const trackLabel = env.track_label ?? 'track';
     if (!LABEL_RE.test(trackLabel))
       throw new PlanError(`track_label ${JSON.stringify(trackLabel)} is not a label name`);
     const selector = env.prometheus_selector ?? '';
     const lookback = 300;
     prometheus = {
-      url: url('prometheus-url', promRaw),
+      url: redactUrl(fullUrl),
+      basic_auth_from_url: basic,
+      header_names: Object.keys(headers),
       track_label: trackLabel,
       selector,
       baseline_lookback_s: lookback,
@@ -384,6 +421,8 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
       ),
       queries: prometheusQueries(trackLabel, selector, intervalS, windowS, lookback),
     };
+  } else if (Object.keys(inputs.prometheusHeaders ?? {}).length > 0) {
+    throw new PlanError('prometheus headers are given but no prometheus-url');
   }
 
   const rollbackOnInconclusive = inputs.rollbackOnInconclusive ?? env.rollback_on_inconclusive ?? true;
@@ -411,7 +450,7 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
     throw new PlanError((err as Error).message);
   }
   const reportPath = reportPathFor(inputs.cwd, inputs.environment, sha);
-  return {
+  const plan: CanaryPlan = {
     version: 1,
     environment: inputs.environment,
     sha,
@@ -441,6 +480,15 @@ export function resolvePlan(inputs: PlanInputs): CanaryPlan {
     report_path: isAbsolute(reportPath) ? reportPath : resolve(reportPath),
     configured_wait_s: readinessTimeout + windowS,
   };
+  return { plan, secrets: { prometheus: promSecrets } };
+}
+
+function promAuth(p: PrometheusPlan): string {
+  const parts = [
+    ...(p.basic_auth_from_url ? ['basic auth from the URL'] : []),
+    ...(p.header_names.length ? [`headers ${p.header_names.join(', ')}`] : []),
+  ];
+  return parts.length ? ` (${parts.join('; ')}, values hidden)` : '';
 }
 
 /** The plan in words, for people; `--dry-run` prints this followed by the JSON. */
@@ -464,7 +512,7 @@ export function describePlan(p: CanaryPlan): string {
     `  analysis:  ${p.analysis.intervals} intervals x ${p.analysis.interval_s}s (window ${p.analysis.window_s}s), seed ${p.analysis.seed}; a hard failure aborts early`,
     `  judge:     overall alpha ${p.judge.alpha} (${p.judge.multipleTesting}), latency tolerance +${p.judge.latencyTolerance * 100} % or +${p.judge.latencyToleranceMs} ms (the larger), error tolerance +${p.judge.errorRateTolerance * 100} pt, >= ${p.judge.minSamplesPerInterval} requests per interval and ${p.judge.minTotalSamples} in total per track`,
     p.prometheus
-      ? `  metrics:   Prometheus ${p.prometheus.url}, tracks by label ${p.prometheus.track_label}; baseline p95 = ${p.prometheus.queries.baseline_p95}`
+      ? `  metrics:   Prometheus ${p.prometheus.url}${promAuth(p.prometheus)}, tracks by label ${p.prometheus.track_label}; baseline p95 = ${p.prometheus.queries.baseline_p95}`
       : '  metrics:   no Prometheus: baseline p95 measured under the synthetic traffic',
     `  outcome:   pass -> promote; fail -> roll back; inconclusive -> ${p.rollback_on_inconclusive ? 'roll back' : 'leave as is'}; clean-up always`,
     `  report:    ${p.report_path}`,

@@ -23,7 +23,7 @@ import {
 } from '../../core/src/canary/index.js';
 import type { Sample } from '../load/driver.js';
 import { createDeployer, type Deployer, type Targets } from './deployer.js';
-import { servedSelector, type CanaryPlan, type PrometheusPlan } from './plan.js';
+import { servedSelector, type CanaryPlan, type CanarySecrets, type PrometheusPlan } from './plan.js';
 import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';
@@ -175,10 +175,23 @@ export async function waitForCanaryScrape(
   return { seen: false, waited_ms: Date.now() - start };
 }
 
-export async function runCanary(plan: CanaryPlan, hooks: RunHooks, cwd: string): Promise<RunResult> {
+/**
+ * `secrets` (from resolvePlanAndSecrets) carries the Prometheus credentials the plan leaves out;
+ * without it Prometheus is queried at the plan's URL with no credentials.
+ */
+export async function runCanary(
+  plan: CanaryPlan,
+  hooks: RunHooks,
+  cwd: string,
+  secrets: CanarySecrets = { prometheus: null },
+): Promise<RunResult> {
   const t0 = Date.now();
   const timings = { deploy: 0, readiness: 0, traffic: 0, prometheus: 0, outcome: 0, cleanup: 0, total: 0 };
-  const prom = plan.prometheus ? new PrometheusClient(plan.prometheus.url) : null;
+  const prom = plan.prometheus
+    ? new PrometheusClient(secrets.prometheus?.url ?? plan.prometheus.url, {
+        headers: secrets.prometheus?.headers ?? {},
+      })
+    : null;
 
   // Before anything is deployed: is the metrics source there, and what is the baseline's p95 now?
   let baselineBefore: number | null = null;

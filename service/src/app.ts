@@ -21,6 +21,8 @@ import { safeEqual, verifySignature } from './whatsapp/signature.js';
 
 export interface ServiceState {
   directory: TenantDirectory | undefined;
+  /** The store's start() finished: data loaded and, with PostgreSQL, the change listener in place. */
+  started: boolean;
   draining: boolean;
 }
 
@@ -57,7 +59,7 @@ export function createService(
   store: TenantStore,
   opts: AppOptions & { sender?: Sender; memory?: ConversationMemory; defaultMetrics?: boolean } = {},
 ): Service {
-  const state: ServiceState = { directory: undefined, draining: false };
+  const state: ServiceState = { directory: undefined, started: false, draining: false };
   const flags = new FlagRegistry(config.featureEnv);
   const metrics = new ServiceMetrics(
     { version: config.version, commit: config.commit, track: config.track },
@@ -88,9 +90,12 @@ export function createService(
   return {
     ...parts,
     app,
-    start: () => store.start(),
+    start: async () => {
+      await store.start();
+      state.started = true;
+    },
     close: () => store.close(),
-    isReady: () => state.directory !== undefined && !state.draining && !config.fault.neverReady,
+    isReady: () => state.started && state.directory !== undefined && !state.draining && !config.fault.neverReady,
   };
 }
 
@@ -163,13 +168,17 @@ function buildApp(p: ServiceParts, opts: AppOptions): express.Express {
     res.json({ status: 'live' });
   });
   app.get('/health/ready', (_req, res) => {
-    const reason = !state.directory
-      ? 'loading'
-      : state.draining
-        ? 'draining'
-        : config.fault.neverReady
-          ? 'fault_never_ready'
-          : null;
+    // Ready once the store has started, not merely loaded: with PostgreSQL, start() ends after the
+    // change listener is in place and one more read, so a ready replica never answers from data
+    // older than a change committed before it became ready.
+    const reason =
+      !state.started || !state.directory
+        ? 'loading'
+        : state.draining
+          ? 'draining'
+          : config.fault.neverReady
+            ? 'fault_never_ready'
+            : null;
     if (reason) res.status(503).json({ status: 'not_ready', reason });
     else res.json({ status: 'ready', track: config.track, version: config.version });
   });

@@ -21,6 +21,8 @@ beforeAll(async () => {
   prom = await startPrometheus();
   plan = {
     url: prom.url,
+    basic_auth_from_url: false,
+    header_names: [],
     track_label: 'track',
     selector: '',
     baseline_lookback_s: 300,

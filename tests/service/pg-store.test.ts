@@ -182,10 +182,20 @@ test('the service runs on the PostgreSQL store: admin changes persist in the dat
 });
 
 test('with NOTIFY not delivered, the poll (TENANT_STORE_POLL_MS) still picks the change up', async () => {
+  const listenerCount = async (): Promise<number> =>
+    (
+      await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
+        `hotel-listener ${schema}`.slice(0, 63),
+      ])
+    ).rows[0].n as number;
+  const before = await listenerCount();
   const polled = await startService({
     env: { DATABASE_URL, DATABASE_SCHEMA: schema, TENANT_STORE_POLL_MS: '300', LOG_LEVEL: 'info' },
   });
   try {
+    // Ready means started: the service's listener connection is in place before /health/ready says 200,
+    // so the change below can only reach it through the poll.
+    expect(await listenerCount()).toBe(before + 1);
     const listening = stores[0]!; // a store with a 60 s poll and a live listener: it must not see this change
     // session_replication_role = replica skips ordinary triggers in this transaction only: the row
     // changes, but no pg_notify is sent, as when a NOTIFY is lost.

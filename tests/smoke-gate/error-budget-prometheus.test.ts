@@ -28,7 +28,13 @@ import {
 import type { ServiceHandle } from '../../lib/service-process.js';
 import { startFakeGitHub } from '../support/github-api-server.js';
 import { freePort } from '../support/ports.js';
-import { startScrapedService, waitForSeries, type Prometheus, type ScrapedService } from '../support/prometheus.js';
+import {
+  startAuthProxy,
+  startScrapedService,
+  waitForSeries,
+  type Prometheus,
+  type ScrapedService,
+} from '../support/prometheus.js';
 import { fixtures, runAction, schemaErrors, type ActionRun } from './run-action.js';
 
 const SLO = 0.8; // allowed error ratio 20 %: room for the injected 10 % to spend about half of it
@@ -243,6 +249,81 @@ test('Prometheus inputs without slo, or a query without a URL, are one-line inpu
   const badUrl = await run({ inputs: baseInputs({ 'prometheus-url': 'ftp://x' }) });
   expect(badUrl.stdout).toContain('::error::input prometheus-url must be an http(s) URL, got "ftp://x"');
   for (const r of [noSlo, noUrl, badUrl]) expect(r.report).toBeUndefined();
+});
+
+/** Lines of a step's log other than the masks GitHub is told about (there a secret must appear). */
+const unmasked = (r: ActionRun): string =>
+  r.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
+
+// Runs the bundled dist: passes once `npm run bundle` has taken in the prometheus-headers input.
+test('Prometheus behind a proxy wanting a token and a tenant: prometheus-headers gets through, every secret masked', async () => {
+  const token = 'tok-0f3b9d1e77';
+  const tenant = 'tenant-6a2c';
+  const proxy = await startAuthProxy(prom, { token, tenant });
+  try {
+    const ok = await run({
+      inputs: baseInputs({
+        'prometheus-url': proxy.url,
+        'error-budget-query': QUERY,
+        'prometheus-headers': `Authorization: Bearer ${token}\n\nX-Scope-OrgID: ${tenant}\n`,
+      }),
+    });
+    expect(ok.stderr).toBe('');
+    const a = adaptiveOf(ok);
+    expect(a).toMatchObject({ source: 'prometheus', query: QUERY });
+    expect(a.observed_error_ratio).toBe(truth.errors / truth.total);
+    expect(proxy.passed).toHaveLength(1);
+    expect(ok.stdout).toContain(`::add-mask::${token}`);
+    expect(ok.stdout).toContain(`::add-mask::${tenant}`);
+    for (const text of [unmasked(ok), ok.summary, JSON.stringify(ok.report)]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(tenant);
+    }
+
+    // No headers: a clear warning, and the gate goes on without the measured budget.
+    const none = await run({ inputs: baseInputs({ 'prometheus-url': proxy.url, 'error-budget-query': QUERY }) });
+    expect(none.code).toBe(0);
+    const warning =
+      `Prometheus at ${proxy.url} requires authentication (HTTP 401) and no credentials were sent: put user:password in the URL or send an Authorization header` +
+      '; no recorded runs in the window either: the budget file error-rate limit applies';
+    expect(none.report!.warnings).toContain(warning);
+    expect(none.stdout).toContain(`::warning::${warning}`);
+
+    // Basic auth in the URL, which this proxy refuses: the messages name the URL without the password.
+    const basic = await run({
+      inputs: baseInputs({
+        'prometheus-url': proxy.url.replace('http://', 'http://grafana:pw-9e8d7c@'),
+        'error-budget-query': QUERY,
+        'prometheus-headers': `X-Scope-OrgID: ${tenant}`,
+      }),
+    });
+    expect(basic.code).toBe(0);
+    expect(basic.report!.warnings).toContain(
+      `Prometheus at ${proxy.url} refused the credentials (HTTP 403); no recorded runs in the window either: the budget file error-rate limit applies`,
+    );
+    expect(basic.stdout).toContain('::add-mask::pw-9e8d7c');
+    for (const text of [unmasked(basic), basic.summary, JSON.stringify(basic.report)])
+      expect(text).not.toContain('pw-9e8d7c');
+
+    // A malformed line fails the step naming the line, never its text.
+    const bad = await run({
+      inputs: baseInputs({
+        'prometheus-url': proxy.url,
+        'prometheus-headers': `X-Scope-OrgID: ${tenant}\nBearer ${token}`,
+      }),
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout.split('\n').filter((l) => l.startsWith('::error::'))).toEqual([
+      '::error::input prometheus-headers line 2 is not a "Name: value" header (no colon)',
+    ]);
+    expect(unmasked(bad)).not.toContain(token);
+    expect(bad.report).toBeUndefined();
+  } finally {
+    await proxy.close();
+  }
 });
 
 describe('the shared Prometheus client (lib/prometheus.ts): typed errors, one line each', () => {

@@ -1,9 +1,12 @@
 /**
  * A real Prometheus (Debian package) for the tests that read metrics the way production does, and a
- * service process scraped by it.
+ * service process scraped by it; optionally behind basic auth, or behind a small proxy that wants a
+ * bearer token and a tenant header.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drive, smokeRequests, type DriveOptions } from '../../lib/load/driver.js';
@@ -17,11 +20,32 @@ export interface Target {
 }
 
 export interface Prometheus {
+  /** Without credentials, also when basic auth is on. */
   url: string;
   port: number;
+  /** What a request needs to be let in: `Authorization: Basic ...` with basic auth on, else nothing. */
+  headers: Record<string, string>;
   /** Rewrites the discovered targets (file_sd); each target is labelled with its track. */
   setTargets(targets: Target[]): void;
   stop(): Promise<void>;
+}
+
+/**
+ * Basic-auth user of a Prometheus started with `basicAuth`. The hash is bcrypt (cost 4, the lowest
+ * Prometheus accepts) of the password, made once with the system's crypt(3) (libxcrypt), e.g.
+ * `perl -e 'print crypt("s3cret-pw-7Qx", q{$2b$04$Hotel.perf.test.salt.Ou})'`, so no bcrypt
+ * package is needed; Prometheus checking it is what the tests rely on.
+ */
+export const TEST_BASIC_AUTH = {
+  username: 'hotel',
+  password: 's3cret-pw-7Qx',
+  bcryptHash: '$2b$04$Hotel.perf.test.salt.OxQMLeSFMpy0epi.5umvRvBkhUVr06je',
+} as const;
+
+export interface PrometheusOptions {
+  targets?: Target[];
+  /** Every endpoint (API, /-/ready) then wants this user (`--web.config.file`, basic_auth_users). */
+  basicAuth?: { username: string; password: string; bcryptHash: string };
 }
 
 /**
@@ -29,6 +53,12 @@ export interface Prometheus {
  * the targets of a file it watches (file_sd), so a canary on a port known only at run time is found.
  */
 export async function startPrometheus(...initial: Target[]): Promise<Prometheus> {
+  return startPrometheusWith({ targets: initial });
+}
+
+/** `startPrometheus` with options: basic auth in front of every endpoint. */
+export async function startPrometheusWith(opts: PrometheusOptions): Promise<Prometheus> {
+  const initial = opts.targets ?? [];
   const dir = mkdtempSync(join(tmpdir(), 'test-prom-'));
   const targetsFile = join(dir, 'targets.json');
   const setTargets = (targets: Target[]): void => {
@@ -49,6 +79,14 @@ export async function startPrometheus(...initial: Target[]): Promise<Prometheus>
     '        refresh_interval: 1s',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
+  const headers: Record<string, string> = {};
+  const webArgs: string[] = [];
+  if (opts.basicAuth) {
+    const { username, password, bcryptHash } = opts.basicAuth;
+    writeFileSync(join(dir, 'web.yml'), `basic_auth_users:\n  ${username}: '${bcryptHash}'\n`);
+    webArgs.push(`--web.config.file=${join(dir, 'web.yml')}`);
+    headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  }
   if (!findOnPath('prometheus')) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error('prometheus is not on PATH: `npm test` installs it (scripts/ensure-deps.sh); run that once first');
@@ -60,6 +98,7 @@ export async function startPrometheus(...initial: Target[]): Promise<Prometheus>
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...webArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -78,7 +117,7 @@ export async function startPrometheus(...initial: Target[]): Promise<Prometheus>
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 20_000;
   for (;;) {
-    const ok = await fetch(`${url}/-/ready`).then(
+    const ok = await fetch(`${url}/-/ready`, { headers }).then(
       (r) => r.ok,
       () => false,
     );
@@ -89,14 +128,20 @@ export async function startPrometheus(...initial: Target[]): Promise<Prometheus>
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, port, setTargets, stop };
+  return { url, port, headers, setTargets, stop };
 }
 
 /** Waits until an instant PromQL query returns at least one finite sample. */
-export async function waitForSeries(promUrl: string, query: string, timeoutMs = 15_000): Promise<number> {
+export async function waitForSeries(
+  promUrl: string,
+  query: string,
+  timeoutMs = 15_000,
+  headers: Record<string, string> = {},
+): Promise<number> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
+    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`, { headers });
+    const r = (await res.json()) as {
       data: { result: Array<{ value: [number, string] }> };
     };
     const v = Number(r.data.result[0]?.value[1]);
@@ -122,6 +167,7 @@ export async function startScrapedService(opts: {
   env: Record<string, string>;
   alsoScrape?: Target[];
   warmUp?: Pick<DriveOptions, 'durationS' | 'maxRequests' | 'ratePerSecond'>;
+  basicAuth?: PrometheusOptions['basicAuth'];
 }): Promise<ScrapedService> {
   const service = await startService({ env: opts.env });
   let prom: Prometheus | undefined;
@@ -129,9 +175,12 @@ export async function startScrapedService(opts: {
     await Promise.allSettled([service.stop(3000), prom?.stop()]);
   };
   try {
-    prom = await startPrometheus({ port: service.port, track: 'stable' }, ...(opts.alsoScrape ?? []));
+    prom = await startPrometheusWith({
+      targets: [{ port: service.port, track: 'stable' }, ...(opts.alsoScrape ?? [])],
+      ...(opts.basicAuth && { basicAuth: opts.basicAuth }),
+    });
     if (opts.warmUp) {
-      await waitForSeries(prom.url, 'up{track="stable"} == 1');
+      await waitForSeries(prom.url, 'up{track="stable"} == 1', 15_000, prom.headers);
       await drive({ baseUrl: service.url, requests: smokeRequests(), connections: 4, ...opts.warmUp });
     }
   } catch (e) {
@@ -139,4 +188,67 @@ export async function startScrapedService(opts: {
     throw e;
   }
   return { service, prom, stop };
+}
+
+export interface AuthProxy {
+  url: string;
+  /** The headers of each request let through, oldest first. */
+  passed: IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+/**
+ * A reverse proxy in front of Prometheus like an OAuth proxy or Mimir/Cortex: it wants
+ * `Authorization: Bearer <token>` (401 without one, 403 with another) and `X-Scope-OrgID: <tenant>`
+ * (401 without, as Mimir answers; 403 for another tenant), then forwards with the upstream's own
+ * credentials (`prom.headers`). With `passBasic`, a request with basic auth instead of the token
+ * is forwarded with it, for the upstream to check.
+ */
+export function startAuthProxy(
+  prom: Pick<Prometheus, 'url' | 'headers'>,
+  opts: { token: string; tenant: string; passBasic?: boolean },
+): Promise<AuthProxy> {
+  const target = new URL(prom.url);
+  const passed: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    const deny = (status: number, text: string): void => {
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+    };
+    const auth = req.headers.authorization;
+    const basic = opts.passBasic === true && auth?.startsWith('Basic ') === true;
+    if (auth === undefined) return deny(401, 'missing bearer token');
+    if (!basic && auth !== `Bearer ${opts.token}`) return deny(403, 'invalid token');
+    const tenant = req.headers['x-scope-orgid'];
+    if (tenant === undefined) return deny(401, 'no org id');
+    if (tenant !== opts.tenant) return deny(403, 'unknown tenant');
+    passed.push(req.headers);
+    const up = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: basic ? { authorization: auth } : prom.headers,
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => deny(502, 'upstream unreachable'));
+    req.pipe(up);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        passed,
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      }),
+    ),
+  );
 }

@@ -7,6 +7,7 @@ import { commentOnPullRequests } from '../../../lib/canary/github.js';
 import { executeCanary, type Shell } from '../../../lib/canary/orchestrate.js';
 import { createGitHubClient } from '../../../lib/github/index.js';
 import { parseBool, parseKeyValues, parseNumber } from '../../../lib/inputs.js';
+import { parseHeaderLines, prometheusSecrets } from '../../../lib/prometheus.js';
 
 const numberInput = (name: string): number | undefined => parseNumber(`input ${name}`, core.getInput(name));
 const boolInput = (name: string): boolean | undefined => parseBool(`input ${name}`, core.getInput(name));
@@ -15,6 +16,11 @@ export async function run(): Promise<void> {
   try {
     const token = core.getInput('github-token');
     if (token) core.setSecret(token);
+    // Before anything can be logged: the URL's password and every header value are masked.
+    const prometheusUrl = core.getInput('prometheus-url');
+    // Untrimmed, so the line numbers of an error match the workflow's lines.
+    const headerLines = core.getInput('prometheus-headers', { trimWhitespace: false }).split(/\r?\n/);
+    for (const s of prometheusSecrets(prometheusUrl, headerLines)) core.setSecret(s);
     const repository = process.env.GITHUB_REPOSITORY ?? '';
     const shell: Shell = {
       log: (l) => core.info(l),
@@ -52,7 +58,8 @@ export async function run(): Promise<void> {
         configPath: core.getInput('config'),
         deployer: core.getInput('deployer'),
         baselineUrl: core.getInput('baseline-url'),
-        prometheusUrl: core.getInput('prometheus-url'),
+        prometheusUrl,
+        prometheusHeaders: parseHeaderLines('input prometheus-headers', headerLines),
         prometheusScrapeIntervalSeconds: numberInput('prometheus-scrape-interval-seconds'),
         deployCommand: core.getInput('deploy-command'),
         promoteCommand: core.getInput('promote-command'),

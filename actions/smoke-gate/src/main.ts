@@ -36,7 +36,13 @@ import { buildSmokeReport, historyEntryFromReport, type SmokeReport } from '../.
 import { readK6Result } from '../../../core/src/k6/index.js';
 import { writeJsonAtomic } from '../../../lib/atomic-write.js';
 import { InputError, parseBool, parseNumber } from '../../../lib/inputs.js';
-import { PrometheusClient, PrometheusError } from '../../../lib/prometheus.js';
+import {
+  parseHeaderLines,
+  PrometheusClient,
+  PrometheusError,
+  prometheusSecrets,
+  redactUrl,
+} from '../../../lib/prometheus.js';
 import {
   appendHistoryRemote,
   commitAncestors,
@@ -148,26 +154,44 @@ function oneLine(err: unknown): string {
 }
 
 interface PrometheusSource {
+  /** As given: may hold user:password (basic auth). Show `redactUrl(url)`, never this. */
   url: string;
+  headers: Record<string, string>;
   query: string;
+}
+
+/** The prometheus-headers input, untrimmed so an error's line number matches the workflow's line. */
+const prometheusHeaderLines = (): string[] =>
+  core.getInput('prometheus-headers', { trimWhitespace: false }).split(/\r?\n/);
+
+/** Masks the URL's password and every header value; runs before anything is logged. */
+function maskPrometheusSecrets(): void {
+  for (const s of prometheusSecrets(core.getInput('prometheus-url'), prometheusHeaderLines())) core.setSecret(s);
 }
 
 function prometheusInputs(windowDays: number): PrometheusSource | undefined {
   const url = core.getInput('prometheus-url');
   const query = core.getInput('error-budget-query');
+  const headers = parseHeaderLines('input prometheus-headers', prometheusHeaderLines());
   if (!url) {
     if (query) throw new InputError('input error-budget-query needs the prometheus-url input');
+    if (Object.keys(headers).length > 0)
+      throw new InputError('input prometheus-headers needs the prometheus-url input');
     return undefined;
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new InputError(`input prometheus-url must be an http(s) URL, got ${JSON.stringify(url)}`);
+    throw new InputError(`input prometheus-url must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new InputError(`input prometheus-url must be an http(s) URL, got ${JSON.stringify(url)}`);
-  return { url, query: query || defaultErrorBudgetQuery(windowDays) };
+    throw new InputError(`input prometheus-url must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
+  if ((parsed.username || parsed.password) && Object.keys(headers).some((k) => k.toLowerCase() === 'authorization'))
+    throw new InputError(
+      'input prometheus-url holds user:password and prometheus-headers sets Authorization too: use one of them',
+    );
+  return { url, headers, query: query || defaultErrorBudgetQuery(windowDays) };
 }
 
 /**
@@ -190,7 +214,9 @@ async function errorBudgetFor(
   let fallbackReason: string | undefined;
   if (prometheus) {
     try {
-      const samples = await new PrometheusClient(prometheus.url).query(prometheus.query);
+      const samples = await new PrometheusClient(prometheus.url, { headers: prometheus.headers }).query(
+        prometheus.query,
+      );
       const r = errorRatioFromSamples(samples);
       if ('ratio' in r) {
         const budgetSpent = budgetSpentFromErrorRatio(r.ratio, slo);
@@ -199,7 +225,7 @@ async function errorBudgetFor(
         );
         return { ...base, budgetSpent, source: 'prometheus', query: prometheus.query, observedErrorRatio: r.ratio };
       }
-      fallbackReason = `the error-budget query on Prometheus at ${prometheus.url} ${r.problem}`;
+      fallbackReason = `the error-budget query on Prometheus at ${redactUrl(prometheus.url)} ${r.problem}`;
     } catch (err) {
       if (!(err instanceof PrometheusError)) throw err;
       fallbackReason = err.message;
@@ -232,6 +258,7 @@ function branchOf(ref: string): string | undefined {
 
 export async function run(): Promise<void> {
   try {
+    maskPrometheusSecrets();
     await runGate();
   } catch (err) {
     core.setFailed(err instanceof InputError ? oneLine(err) : `smoke-gate: ${oneLine(err)}`);
