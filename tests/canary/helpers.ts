@@ -3,13 +3,13 @@
  * canary's own paths, inputs and log lines. Generic process, port and Prometheus helpers are in
  * tests/support/.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandFile } from '../support/github-runner.js';
-import { runNode, type Finished } from '../support/processes.js';
+import { collect, runNode, type Finished } from '../support/processes.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const actionDist = join(repoRoot, 'actions/canary/dist/index.js');
@@ -123,4 +123,39 @@ export function startActionStep(
     files.cleanup();
     throw e;
   }
+}
+
+/**
+ * `script` run under the effects tracer (tests/canary/trace-effects.mjs): every process spawn and
+ * listening socket it makes is a line of `trace`, so a dry run can be shown to start nothing.
+ * The trace file is written in `dir`.
+ */
+export function tracedRun(
+  dir: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<Finished & { trace: string[] }> {
+  const traceFile = join(dir, 'trace.txt');
+  writeFileSync(traceFile, '');
+  const child = spawn(
+    process.execPath,
+    ['--import', join(repoRoot, 'tests/canary/trace-effects.mjs'), script, ...args],
+    {
+      env: { ...env, TRACE_FILE: traceFile },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  return collect(child).then((r) => ({ ...r, trace: readFileSync(traceFile, 'utf8').split('\n').filter(Boolean) }));
+}
+
+/** The JSON plan a dry run prints after the readable one: from the first line "{" to the last line "}". */
+export function planJson(stdout: string): Record<string, unknown> {
+  const lines = stdout.split('\n');
+  const start = lines.indexOf('{');
+  const end = lines.lastIndexOf('}');
+  if (start < 0 || end < start) throw new Error(`no JSON plan in:\n${stdout}`);
+  return JSON.parse(lines.slice(start, end + 1).join('\n')) as Record<string, unknown>;
 }
