@@ -2,8 +2,10 @@
  * Server side of bench/service.bench.ts, run as a child process so the load generator and the server
  * do not share a CPU: `node build/bench/service-target.js bare|full|lean`. Prints {"port":n} once listening.
  *   bare: Express hello-world on the same route (parses the JSON body, answers a constant); full: the service as shipped; lean: the service without
- *   the tenancy and metrics middlewares.
+ *   the tenancy and metrics middlewares; tenancy, metrics: lean plus one of them; lean-als: lean with AsyncLocalStorage
+ *   switched on but unused (what its promise hooks cost alone).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createService } from '../service/src/app.js';
@@ -20,7 +22,9 @@ if (variant === 'bare') {
   app.post('/api/v1/messages', express.json(), (_req, res) => {
     res.json({ hello: 'world' });
   });
-} else if (variant === 'full' || variant === 'lean' || variant === 'tenancy' || variant === 'metrics') {
+} else if (['full', 'lean', 'lean-als', 'tenancy', 'metrics'].includes(variant ?? '')) {
+  // One run() turns the storage on for good: from then on Node 20 tracks every promise for it.
+  if (variant === 'lean-als') new AsyncLocalStorage().run({}, () => undefined);
   const config = loadConfig({ ...process.env, PORT: '0', TENANTS_FILE: EMBEDDED_TENANTS_FILE, LOG_LEVEL: 'warn' });
   const log = createLogger('warn');
   const service = createService(config, log, new FileTenantStore(EMBEDDED_TENANTS_FILE, log), {
@@ -30,7 +34,7 @@ if (variant === 'bare') {
   await service.start();
   app = service.app;
 } else {
-  process.stderr.write('usage: service-target.js bare|full|lean\n');
+  process.stderr.write('usage: service-target.js bare|full|lean|lean-als|tenancy|metrics\n');
   process.exit(2);
 }
 const server = app.listen(0, '127.0.0.1', () => {
