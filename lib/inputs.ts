@@ -46,3 +46,34 @@ export function parseKeyValues(label: string, entries: readonly string[]): Recor
   }
   return out;
 }
+
+/**
+ * `raw` for display: the URL without its userinfo (`https://user:pass@host/x` -> `https://host/x`),
+ * otherwise as written. Also for strings that are not URLs, so an error about one never leaks a password.
+ */
+export function redactUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^/?#]*@/, '$1');
+  }
+  if (!u.username && !u.password) return raw;
+  u.username = '';
+  u.password = '';
+  // Keep the shape the user wrote: no slash added to a bare host.
+  return u.pathname === '/' && !u.search && !u.hash && !raw.endsWith('/') ? u.href.slice(0, -1) : u.href;
+}
+
+/** An http(s) URL; the error names the input and shows the URL without its credentials. */
+export function parseHttpUrl(label: string, raw: string): URL {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new InputError(`${label} is not a URL: ${JSON.stringify(redactUrl(raw))}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InputError(`${label} must be an http(s) URL, got ${JSON.stringify(redactUrl(raw))}`);
+  return u;
+}

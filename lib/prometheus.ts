@@ -9,7 +9,9 @@
  * token, Mimir's `X-Scope-OrgID`) are sent with every request. Messages name the server by the URL
  * without its credentials (`redactUrl`), and never contain a header value.
  */
-import { InputError } from './inputs.js';
+import { InputError, parseHttpUrl, redactUrl } from './inputs.js';
+
+export { redactUrl };
 
 export type PrometheusErrorKind = 'unreachable' | 'timeout' | 'aborted' | 'http' | 'auth' | 'api' | 'result';
 
@@ -117,24 +119,6 @@ interface ApiResponse {
   error?: string;
 }
 
-/**
- * `raw` for display: the URL without its userinfo (`https://user:pass@host/x` -> `https://host/x`),
- * otherwise as written. Also for strings that are not URLs, so an error about one never leaks a password.
- */
-export function redactUrl(raw: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/*)[^/?#]*@/, '$1');
-  }
-  if (!u.username && !u.password) return raw;
-  u.username = '';
-  u.password = '';
-  // Keep the shape the user wrote: no slash added to a bare host.
-  return u.pathname === '/' && !u.search && !u.hash && !raw.endsWith('/') ? u.href.slice(0, -1) : u.href;
-}
-
 /** Percent-decoded userinfo; a malformed escape (`%ZZ`) stays as written. */
 function decode(part: string): string {
   try {
@@ -227,6 +211,23 @@ export function prometheusSecrets(rawUrl: string, headerLines: readonly string[]
     withCredential(colon < 0 ? line : line.slice(colon + 1));
   }
   return [...out];
+}
+
+/**
+ * A Prometheus URL and its headers checked together, one rule for every shell: an http(s) URL, and
+ * credentials given once (user:password in the URL, or an Authorization header, not both). Errors
+ * are InputErrors naming `label`, never a credential. `basicAuth`: the URL holds user:password.
+ */
+export function checkPrometheusTarget(
+  label: string,
+  rawUrl: string,
+  headers: Record<string, string>,
+): { url: URL; basicAuth: boolean } {
+  const url = parseHttpUrl(label, rawUrl);
+  const basicAuth = Boolean(url.username || url.password);
+  if (basicAuth && Object.keys(headers).some((k) => k.toLowerCase() === 'authorization'))
+    throw new InputError(`${label} holds user:password and an Authorization header is given too: use one of them`);
+  return { url, basicAuth };
 }
 
 export interface PrometheusClientOptions {

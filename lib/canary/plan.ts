@@ -12,9 +12,10 @@ import { loadBudget, type Budget } from '../../core/src/budget.js';
 import { assertLoopback } from '../load/driver.js';
 import { repoFile } from '../load/scenario.js';
 import { findOnPath } from '../which.js';
-import { resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
+import { JudgeSettingsError, resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
 import type { ReadinessSettings } from './readiness.js';
-import { basicAuthFromUrl, redactUrl } from '../prometheus.js';
+import { InputError, parseHttpUrl, redactUrl } from '../inputs.js';
+import { checkPrometheusTarget } from '../prometheus.js';
 
 export class PlanError extends Error {
   override name = 'PlanError';
@@ -198,6 +199,13 @@ export interface CanarySecrets {
   prometheus: { url: string; headers: Record<string, string> } | null;
 }
 
+/** Judge settings that are also inputs, by the input's name. */
+const JUDGE_INPUTS: Record<string, string> = {
+  latencyTolerance: 'latency-tolerance',
+  latencyToleranceMs: 'latency-tolerance-ms',
+  errorRateTolerance: 'error-rate-tolerance',
+};
+
 const SHA_RE = /^[0-9a-f]{7,40}$/i;
 const ENV_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -230,21 +238,18 @@ function num(name: string, v: unknown, min: number, max: number, integer = true)
   return v;
 }
 
-/** A tolerance: unset stays unset (the judge's default applies), else a number in [0, max]. */
-function optionalNum(name: string, v: unknown, max: number): number | undefined {
-  return v === undefined ? undefined : num(name, v, 0, max, false);
+/** Turns a shared parser's InputError into the plan's own error (exit 2, one line). */
+function planInput<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InputError) throw new PlanError(err.message);
+    throw err;
+  }
 }
 
 function url(name: string, v: string): string {
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new PlanError(`${name} is not a URL: ${JSON.stringify(redactUrl(v))}`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new PlanError(`${name} must be http(s), got ${u.protocol}`);
-  return u.href.replace(/\/$/, '');
+  return planInput(() => parseHttpUrl(name, v)).href.replace(/\/$/, '');
 }
 
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -392,13 +397,11 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
   let prometheus: PrometheusPlan | null = null;
   let promSecrets: CanarySecrets['prometheus'] = null;
   if (promRaw) {
-    const fullUrl = url('prometheus-url', promRaw);
     const headers = { ...inputs.prometheusHeaders };
-    const basic = basicAuthFromUrl(fullUrl) !== undefined;
-    if (basic && Object.keys(headers).some((k) => k.toLowerCase() === 'authorization'))
-      throw new PlanError(
-        'prometheus-url holds user:password and an Authorization header is given too: use one of them',
-      );
+    const { url: parsed, basicAuth: basic } = planInput(() =>
+      checkPrometheusTarget('prometheus-url', promRaw, headers),
+    );
+    const fullUrl = parsed.href.replace(/\/$/, '');
     promSecrets = { url: fullUrl, headers };
     const trackLabel = env.track_label ?? 'track';
     if (!LABEL_RE.test(trackLabel))
@@ -432,21 +435,17 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
       {
         intervals,
         inconclusiveIsFailure: rollbackOnInconclusive,
-        latencyTolerance: optionalNum('latency-tolerance', inputs.latencyTolerance ?? env.latency_tolerance, 10),
-        latencyToleranceMs: optionalNum(
-          'latency-tolerance-ms',
-          inputs.latencyToleranceMs ?? env.latency_tolerance_ms,
-          60_000,
-        ),
-        errorRateTolerance: optionalNum(
-          'error-rate-tolerance',
-          inputs.errorRateTolerance ?? env.error_rate_tolerance,
-          0.5,
-        ),
+        latencyTolerance: inputs.latencyTolerance ?? env.latency_tolerance,
+        latencyToleranceMs: inputs.latencyToleranceMs ?? env.latency_tolerance_ms,
+        errorRateTolerance: inputs.errorRateTolerance ?? env.error_rate_tolerance,
       },
       budget,
     );
   } catch (err) {
+    // The settings a user can give are named as the inputs and flags spell them.
+    const input = err instanceof JudgeSettingsError ? JUDGE_INPUTS[err.key] : undefined;
+    if (input && err instanceof JudgeSettingsError)
+      throw new PlanError(`${input} must be ${err.want}, got ${JSON.stringify(err.value)}`);
     throw new PlanError((err as Error).message);
   }
   const reportPath = reportPathFor(inputs.cwd, inputs.environment, sha);

@@ -407,10 +407,11 @@ describe('input and settings validation', () => {
     expect(resolveJudgeSettings({ latencyToleranceMs: 0 }, budget).latencyToleranceMs).toBe(0);
     expect(DEFAULT_JUDGE_SETTINGS.latencyToleranceMs).toBe(budgetLatencyToleranceMs(DEFAULT_JUDGE_SETTINGS.maxP95Ms));
     expect(() => resolveJudgeSettings({ latencyToleranceMs: -1 })).toThrow(
-      new JudgeSettingsError('judge setting "latencyToleranceMs" must be a number in [0, 60000], got -1'),
+      new Error('judge setting "latencyToleranceMs" must be a number in [0, 60000], got -1'),
     );
+    expect(() => resolveJudgeSettings({ alpha: 2 })).toThrow(JudgeSettingsError);
     expect(() => resolveJudgeSettings({ alpha: 2 })).toThrow(
-      new JudgeSettingsError('judge setting "alpha" must be a number in (0, 1), got 2'),
+      new Error('judge setting "alpha" must be a number in (0, 1), got 2'),
     );
     expect(() => resolveJudgeSettings({ multipleTesting: 'bonferroni' as never })).toThrow(/multipleTesting/);
     expect(() => resolveJudgeSettings({ intervals: 0 })).toThrow(/"intervals" must be an integer/);

@@ -6,10 +6,10 @@ import * as core from '@actions/core';
 import { commentOnPullRequests } from '../../../lib/canary/github.js';
 import { executeCanary, type Shell } from '../../../lib/canary/orchestrate.js';
 import { createGitHubClient } from '../../../lib/github/index.js';
-import { parseBool, parseKeyValues, parseNumber } from '../../../lib/inputs.js';
+import { parseBool, parseKeyValues } from '../../../lib/inputs.js';
+import { readSettings } from '../../../lib/canary/settings.js';
 import { parseHeaderLines, prometheusSecrets } from '../../../lib/prometheus.js';
 
-const numberInput = (name: string): number | undefined => parseNumber(`input ${name}`, core.getInput(name));
 const boolInput = (name: string): boolean | undefined => parseBool(`input ${name}`, core.getInput(name));
 
 export async function run(): Promise<void> {
@@ -55,30 +55,12 @@ export async function run(): Promise<void> {
         sha: core.getInput('sha') || process.env.GITHUB_SHA || '',
         dryRun: boolInput('dry-run') ?? false,
         cwd: process.env.GITHUB_WORKSPACE || process.cwd(),
-        configPath: core.getInput('config'),
-        deployer: core.getInput('deployer'),
-        baselineUrl: core.getInput('baseline-url'),
-        prometheusUrl,
+        ...readSettings(
+          (n) => core.getInput(n),
+          (n) => `input ${n}`,
+        ),
         prometheusHeaders: parseHeaderLines('input prometheus-headers', headerLines),
-        prometheusScrapeIntervalSeconds: numberInput('prometheus-scrape-interval-seconds'),
-        deployCommand: core.getInput('deploy-command'),
-        promoteCommand: core.getInput('promote-command'),
-        rollbackCommand: core.getInput('rollback-command'),
-        cleanupCommand: core.getInput('cleanup-command'),
-        intervals: numberInput('intervals'),
-        intervalSeconds: numberInput('interval-seconds'),
-        connections: numberInput('connections'),
-        rate: numberInput('rate'),
-        readinessTimeoutSeconds: numberInput('readiness-timeout-seconds'),
-        rollbackOnInconclusive: boolInput('rollback-on-inconclusive'),
-        warmupRequests: numberInput('warmup-requests'),
-        latencyTolerance: numberInput('latency-tolerance'),
-        latencyToleranceMs: numberInput('latency-tolerance-ms'),
-        errorRateTolerance: numberInput('error-rate-tolerance'),
-        budgetPath: core.getInput('budget'),
-        canaryPort: numberInput('canary-port'),
         canaryEnv: parseKeyValues('input canary-env', core.getMultilineInput('canary-env')),
-        driver: (core.getInput('driver') || 'auto') as 'auto' | 'builtin' | 'k6',
       },
       shell,
     );

@@ -37,6 +37,7 @@ import { readK6Result } from '../../../core/src/k6/index.js';
 import { writeJsonAtomic } from '../../../lib/atomic-write.js';
 import { InputError, parseBool, parseNumber } from '../../../lib/inputs.js';
 import {
+  checkPrometheusTarget,
   parseHeaderLines,
   PrometheusClient,
   PrometheusError,
@@ -179,18 +180,7 @@ function prometheusInputs(windowDays: number): PrometheusSource | undefined {
       throw new InputError('input prometheus-headers needs the prometheus-url input');
     return undefined;
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InputError(`input prometheus-url must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new InputError(`input prometheus-url must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`);
-  if ((parsed.username || parsed.password) && Object.keys(headers).some((k) => k.toLowerCase() === 'authorization'))
-    throw new InputError(
-      'input prometheus-url holds user:password and prometheus-headers sets Authorization too: use one of them',
-    );
+  checkPrometheusTarget('input prometheus-url', url, headers);
   return { url, headers, query: query || defaultErrorBudgetQuery(windowDays) };
 }
 

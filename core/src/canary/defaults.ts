@@ -37,6 +37,14 @@ export function budgetLatencyToleranceMs(p95BudgetMs: number): number {
 
 export class JudgeSettingsError extends Error {
   override name = 'JudgeSettingsError';
+  /** The setting, what it must be and what it was: enough for a shell to name it its own way. */
+  constructor(
+    readonly key: string,
+    readonly want: string,
+    readonly value: unknown,
+  ) {
+    super(`judge setting "${key}" must be ${want}, got ${JSON.stringify(value)}`);
+  }
 }
 
 /**
@@ -62,7 +70,7 @@ export function resolveJudgeSettings(overrides: Partial<JudgeSettings> = {}, bud
 }
 
 function check(ok: boolean, key: string, v: unknown, want: string): void {
-  if (!ok) throw new JudgeSettingsError(`judge setting "${key}" must be ${want}, got ${JSON.stringify(v)}`);
+  if (!ok) throw new JudgeSettingsError(key, want, v);
 }
 
 export function validateJudgeSettings(s: JudgeSettings): void {

@@ -75,15 +75,24 @@ const tolerate = (t: LatencyTolerance) => (x: number) => Math.max(x * (1 + t.rel
  * increasing, so a sorted sample stays sorted and histogram bins keep their order.
  */
 export function toleratedBaseline(b: LatencyData, t: LatencyTolerance): LatencyData {
+  // The shift, tail and MDE computations of one look all move the same baseline: do it once.
+  const hit = moved.get(b);
+  if (hit && hit.relative === t.relative && hit.ms === t.ms) return hit.data;
   const g = tolerate(t);
-  if (b.kind === 'raw') return { kind: 'raw', n: b.n, sorted: b.sorted.map(g) };
-  return {
-    kind: 'histogram',
-    n: b.n,
-    hist: { le_ms: b.hist.le_ms.map(g), cumulative: b.hist.cumulative },
-    bins: b.bins.map((bin) => ({ lo: g(bin.lo), hi: g(bin.hi), w: bin.w })),
-  };
+  const data: LatencyData =
+    b.kind === 'raw'
+      ? { kind: 'raw', n: b.n, sorted: b.sorted.map(g) }
+      : {
+          kind: 'histogram',
+          n: b.n,
+          hist: { le_ms: b.hist.le_ms.map(g), cumulative: b.hist.cumulative },
+          bins: b.bins.map((bin) => ({ lo: g(bin.lo), hi: g(bin.hi), w: bin.w })),
+        };
+  moved.set(b, { ...t, data });
+  return data;
 }
+
+const moved = new WeakMap<LatencyData, LatencyTolerance & { data: LatencyData }>();
 
 /**
  * One-sided Mann-Whitney of H1: canary latencies stochastically greater than the tolerated
