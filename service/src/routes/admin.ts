@@ -1,31 +1,78 @@
 /**
  * Admin API, mounted only when ADMIN_TOKEN is set (otherwise the routes do not exist: 404).
  * Every change goes through the tenant store, so it is persisted and every replica picks it up.
+ * A change's scope is never guessed: a query parameter the route does not take, given twice or as an
+ * array (`tenant_id[]=`), is 400, as are keys longer than the API allows.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { ServiceParts } from './app.js';
-import { bearerMatches } from './auth.js';
-import { FLAG_NAMES, FLAGS, isFlagName, type FlagName } from './flags.js';
-import { keyDigest } from './tenancy.js';
-import { TenantDataError, type Mutation } from './tenants/types.js';
-import { RecordingSender } from './whatsapp/sender.js';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { ServiceParts } from '../app.js';
+import { bearerMatches } from '../auth.js';
+import { FLAG_NAMES, FLAGS, isFlagName, type FlagName } from '../flags.js';
+import { jsonBody } from '../http/json-body.js';
+import { allowOnly, sendError } from '../http/respond.js';
+import { keyDigest } from '../tenancy.js';
+import { MAX_TENANT_ID } from '../tenants/document.js';
+import { StoreUnavailableError, TenantDataError, type Mutation } from '../tenants/types.js';
+import { RecordingSender } from '../whatsapp/sender.js';
+import { MAX_USER_ID } from './messages.js';
 
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: code, message, request_id: res.locals.requestId });
+/** Phone-number ids are digits in practice; bounded like user ids. */
+const MAX_PHONE_NUMBER_ID = MAX_USER_ID;
+
+/** Only the named query parameters, each at most once, as a plain string; anything else is 400. */
+function queryOnly(...names: string[]): RequestHandler {
+  return (req, res, next) => {
+    for (const [key, value] of Object.entries(req.query as Record<string, unknown>)) {
+      const k = JSON.stringify(key.slice(0, 40));
+      if (!names.includes(key)) {
+        const allowed = names.length ? `takes only ${names.join(', ')}` : 'takes no query parameters';
+        return sendError(res, 400, 'invalid_request', `unknown query parameter ${k}: this route ${allowed}`);
+      }
+      if (typeof value !== 'string')
+        return sendError(res, 400, 'invalid_request', `query parameter ${k} must be given once, as a plain value`);
+    }
+    next();
+  };
 }
 
-export function adminRouter(p: ServiceParts, token: string, json: RequestHandler): express.Router {
-  const r = express.Router();
-  r.use((req, res, next) => {
-    if (bearerMatches(req, token)) return next();
-    res.setHeader('www-authenticate', 'Bearer');
-    fail(res, 401, 'unauthorized', 'a valid "Authorization: Bearer <ADMIN_TOKEN>" header is required');
-  });
-  r.use((_req, res, next) =>
-    p.state.directory ? next() : fail(res, 503, 'not_ready', 'tenant data is still loading'),
-  );
+/** `value` when it is a string of at most `max` characters; otherwise answers 400 and returns undefined. */
+function bounded(res: Response, what: string, value: unknown, max: number): string | undefined {
+  if (typeof value === 'string' && value.length <= max) return value;
+  const problem = typeof value === 'string' ? `at most ${max} characters` : 'a string';
+  sendError(res, 400, 'invalid_request', `"${what}" must be ${problem}`);
+  return undefined;
+}
 
-  const flagView = (name: FlagName) => {
+function guards(p: ServiceParts, token: string): RequestHandler[] {
+  return [
+    (req, res, next) => {
+      if (bearerMatches(req, token)) return next();
+      res.setHeader('www-authenticate', 'Bearer');
+      sendError(res, 401, 'unauthorized', 'a valid "Authorization: Bearer <ADMIN_TOKEN>" header is required');
+    },
+    (_req, res, next) =>
+      p.state.directory ? next() : sendError(res, 503, 'not_ready', 'tenant data is still loading'),
+  ];
+}
+
+/** Applies a change through the store and answers `after()`; a refused change is 400/404, a store that cannot write 503. */
+async function apply(p: ServiceParts, res: Response, m: Mutation, after: () => unknown): Promise<void> {
+  try {
+    await p.store.apply(m);
+  } catch (err) {
+    if (err instanceof TenantDataError)
+      return sendError(res, /unknown tenant/.test(err.message) ? 404 : 400, 'invalid_change', err.message);
+    if (err instanceof StoreUnavailableError) return sendError(res, 503, 'store_unavailable', err.message);
+    throw err;
+  }
+  // A user mapping's key is a guest's phone number: logged as a digest, like unknown-tenant warnings.
+  const change = m.kind === 'user' ? { kind: m.kind, tenantId: m.tenantId, user_digest: keyDigest(m.userId) } : m;
+  p.log.info({ event: 'admin_change', change }, 'admin change applied');
+  res.json(after());
+}
+
+function flagRoutes(r: express.Router, p: ServiceParts, json: RequestHandler): void {
+  const view = (name: FlagName) => {
     const doc = p.store.document();
     const tenants: Record<string, boolean> = {};
     for (const t of doc.tenants) if (t.flags[name] !== undefined) tenants[t.id] = t.flags[name];
@@ -40,56 +87,66 @@ export function adminRouter(p: ServiceParts, token: string, json: RequestHandler
       effective: Object.fromEntries(doc.tenants.map((t) => [t.id, p.flags.isEnabled(name, t)])),
     };
   };
-
-  const apply = async (res: Response, m: Mutation, after: () => unknown) => {
-    try {
-      await p.store.apply(m);
-    } catch (err) {
-      if (err instanceof TenantDataError)
-        return fail(res, /unknown tenant/.test(err.message) ? 404 : 400, 'invalid_change', err.message);
-      throw err;
-    }
-    // A user mapping's key is a guest's phone number: logged as a digest, like unknown-tenant warnings.
-    const change = m.kind === 'user' ? { kind: m.kind, tenantId: m.tenantId, user_digest: keyDigest(m.userId) } : m;
-    p.log.info({ event: 'admin_change', change }, 'admin change applied');
-    res.json(after());
-  };
-
   const flagParam = (req: Request, res: Response): FlagName | undefined => {
     const name = req.params.flag as string;
     if (isFlagName(name)) return name;
-    fail(res, 404, 'unknown_flag', `unknown flag "${name}" (known: ${FLAG_NAMES.join(', ')})`);
+    sendError(res, 404, 'unknown_flag', `unknown flag "${name.slice(0, 64)}" (known: ${FLAG_NAMES.join(', ')})`);
     return undefined;
   };
-
-  r.get('/feature-flags', (_req, res) => {
-    res.json({ precedence: ['default', 'store', 'tenant', 'environment'], flags: FLAG_NAMES.map(flagView) });
-  });
-
-  const setFlag = async (req: Request, res: Response) => {
+  const set: RequestHandler = async (req, res) => {
     const name = flagParam(req, res);
     if (!name) return;
     const b = (req.body ?? {}) as { enabled?: unknown; tenant_id?: unknown };
     if (b.enabled !== null && typeof b.enabled !== 'boolean')
-      return fail(res, 400, 'invalid_request', '"enabled" must be true, false or null (null removes the override)');
-    if (b.tenant_id !== undefined && typeof b.tenant_id !== 'string')
-      return fail(res, 400, 'invalid_request', '"tenant_id" must be a string');
-    await apply(
-      res,
-      { kind: 'flag', flag: name, tenantId: (b.tenant_id as string | undefined) ?? null, enabled: b.enabled },
-      () => flagView(name),
-    );
+      return sendError(
+        res,
+        400,
+        'invalid_request',
+        '"enabled" must be true, false or null (null removes the override)',
+      );
+    const tenantId = b.tenant_id === undefined ? null : bounded(res, 'tenant_id', b.tenant_id, MAX_TENANT_ID);
+    if (tenantId === undefined) return;
+    await apply(p, res, { kind: 'flag', flag: name, tenantId, enabled: b.enabled }, () => view(name));
   };
-  r.put('/feature-flags/:flag', json, setFlag);
-  r.patch('/feature-flags/:flag', json, setFlag);
-  r.delete('/feature-flags/:flag', async (req, res) => {
+  const remove: RequestHandler = async (req, res) => {
     const name = flagParam(req, res);
     if (!name) return;
-    const tenant = typeof req.query.tenant_id === 'string' ? req.query.tenant_id : null;
-    await apply(res, { kind: 'flag', flag: name, tenantId: tenant, enabled: null }, () => flagView(name));
-  });
+    const q = req.query.tenant_id;
+    const tenantId = q === undefined ? null : bounded(res, 'tenant_id', q, MAX_TENANT_ID);
+    if (tenantId === undefined) return;
+    await apply(p, res, { kind: 'flag', flag: name, tenantId, enabled: null }, () => view(name));
+  };
+  r.route('/feature-flags')
+    .get(queryOnly(), (_req, res) => {
+      res.json({ precedence: ['default', 'store', 'tenant', 'environment'], flags: FLAG_NAMES.map(view) });
+    })
+    .all(allowOnly('GET'));
+  r.route('/feature-flags/:flag')
+    .put(queryOnly(), json, set)
+    .patch(queryOnly(), json, set)
+    .delete(queryOnly('tenant_id'), remove)
+    .all(allowOnly('PUT', 'PATCH', 'DELETE'));
+}
 
-  const tenantsView = () => ({
+function tenantRoutes(r: express.Router, p: ServiceParts): void {
+  r.route('/tenants')
+    .get(queryOnly(), (_req, res) => {
+      res.json(tenantsView(p));
+    })
+    .all(allowOnly('GET'));
+  r.route('/tenants/:id')
+    .get(queryOnly(), (req, res) => {
+      const id = bounded(res, 'id', req.params.id, MAX_TENANT_ID);
+      if (id === undefined) return;
+      const t = p.state.directory!.byId.get(id);
+      if (!t) return sendError(res, 404, 'unknown_tenant', `unknown tenant "${id}"`);
+      res.json(t);
+    })
+    .all(allowOnly('GET'));
+}
+
+function tenantsView(p: ServiceParts) {
+  return {
     store: p.store.kind,
     tenants: p.store.document().tenants.map((t) => ({
       id: t.id,
@@ -99,40 +156,57 @@ export function adminRouter(p: ServiceParts, token: string, json: RequestHandler
       users: t.users,
       flags: t.flags,
     })),
-  });
-  r.get('/tenants', (_req, res) => {
-    res.json(tenantsView());
-  });
-  r.get('/tenants/:id', (req, res) => {
-    const t = p.state.directory!.byId.get(req.params.id as string);
-    if (!t) return fail(res, 404, 'unknown_tenant', `unknown tenant "${req.params.id as string}"`);
-    res.json(t);
-  });
-
-  const mapping = (kind: 'user' | 'phone') => async (req: Request, res: Response) => {
-    const key = req.params.key as string;
-    let tenantId: string | null = null;
-    if (req.method !== 'DELETE') {
-      const b = (req.body ?? {}) as { tenant_id?: unknown };
-      if (typeof b.tenant_id !== 'string') return fail(res, 400, 'invalid_request', '"tenant_id" must be a string');
-      tenantId = b.tenant_id;
-    }
-    const m: Mutation = kind === 'user' ? { kind, userId: key, tenantId } : { kind, phoneNumberId: key, tenantId };
-    await apply(res, m, tenantsView);
   };
-  r.put('/mappings/users/:key', json, mapping('user'));
-  r.delete('/mappings/users/:key', mapping('user'));
-  r.put('/mappings/phone-numbers/:key', json, mapping('phone'));
-  r.delete('/mappings/phone-numbers/:key', mapping('phone'));
+}
 
-  r.get('/whatsapp/outbox', (_req, res) => {
-    if (!(p.sender instanceof RecordingSender))
-      return fail(res, 404, 'no_outbox', 'replies are sent through the Graph API, not recorded');
-    res.json({ messages: p.sender.sent });
-  });
+function mappingRoutes(r: express.Router, p: ServiceParts, json: RequestHandler): void {
+  const mapping =
+    (kind: 'user' | 'phone'): RequestHandler =>
+    async (req, res) => {
+      const max = kind === 'user' ? MAX_USER_ID : MAX_PHONE_NUMBER_ID;
+      const key = bounded(res, kind === 'user' ? 'user id' : 'phone number id', req.params.key, max);
+      if (key === undefined) return;
+      let tenantId: string | null = null;
+      if (req.method !== 'DELETE') {
+        const given = bounded(
+          res,
+          'tenant_id',
+          (req.body as { tenant_id?: unknown } | undefined)?.tenant_id,
+          MAX_TENANT_ID,
+        );
+        if (given === undefined) return;
+        tenantId = given;
+      }
+      const m: Mutation = kind === 'user' ? { kind, userId: key, tenantId } : { kind, phoneNumberId: key, tenantId };
+      await apply(p, res, m, () => tenantsView(p));
+    };
+  for (const [path, kind] of [
+    ['/mappings/users/:key', 'user'],
+    ['/mappings/phone-numbers/:key', 'phone'],
+  ] as const) {
+    r.route(path)
+      .put(queryOnly(), json, mapping(kind))
+      .delete(queryOnly(), mapping(kind))
+      .all(allowOnly('PUT', 'DELETE'));
+  }
+}
 
-  r.use((req: Request, res: Response, _next: NextFunction) =>
-    fail(res, 404, 'not_found', `no admin route for ${req.method} ${req.path.slice(0, 200)}`),
+export function adminRouter(p: ServiceParts, token: string): express.Router {
+  const r = express.Router();
+  r.use(...guards(p, token));
+  const json = jsonBody(p.config.bodyLimitBytes, { requireJson: false });
+  flagRoutes(r, p, json);
+  tenantRoutes(r, p);
+  mappingRoutes(r, p, json);
+  r.route('/whatsapp/outbox')
+    .get(queryOnly(), (_req, res) => {
+      if (!(p.sender instanceof RecordingSender))
+        return sendError(res, 404, 'no_outbox', 'replies are sent through the Graph API, not recorded');
+      res.json({ messages: p.sender.sent });
+    })
+    .all(allowOnly('GET'));
+  r.use((req, res) =>
+    sendError(res, 404, 'not_found', `no admin route for ${req.method.slice(0, 20)} ${req.path.slice(0, 200)}`),
   );
   return r;
 }
