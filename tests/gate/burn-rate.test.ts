@@ -49,7 +49,7 @@ function input(
 }
 const H = 3600;
 const M = 60;
-const calm = { 3600: 0.001, 300: 0.001, 21600: 0.001, 1800: 0.001 };
+const calm: Record<number, number | null> = { 3600: 0.001, 300: 0.001, 21600: 0.001, 1800: 0.001 };
 
 describe('the PromQL of each window, built in one place', () => {
   it('ranges in the largest whole unit', () => {
