@@ -181,7 +181,7 @@ describe('both windows of a pair must be above the factor', () => {
 });
 
 describe('the action on a fast burn, and never looser than the budget file', () => {
-  it('fail: the gate fails with the burn as the reason, whatever the run', () => {
+  it('fail: the gate fails with the burn as the reason, even for a run within every limit', () => {
     const burn = input({ latency: { ...calm, 3600: 0.8, 300: 0.9 } }, { action: 'fail' });
     const g = evaluateGate({ result: pass, budget, options: { burnRates: burn } });
     expect(g.verdict).toBe('fail');

@@ -106,7 +106,9 @@ export async function startPrometheusWith(opts: PrometheusOptions): Promise<Prom
       await promisify(execFile)('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', file, join(dir, 'data')]);
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`promtool could not backfill: ${(err as { stderr?: string }).stderr ?? String(err)}`);
+      throw new Error(`promtool could not backfill: ${(err as { stderr?: string }).stderr ?? String(err)}`, {
+        cause: err,
+      });
     }
   }
   const child = spawn(
