@@ -97,115 +97,7 @@ function firing(r: BurnRateReport): Record<'error' | 'latency', (boolean | null)
   return { error: of('error'), latency: of('latency') };
 }
 
-describe('each window as Prometheus measures it is the history that was written', () => {
-  test.each(SCENARIOS.map((s) => [s.name]))('%s: 8 windows', async (name) => {
-    const input = await measure(name);
-    expect(input.unavailable).toBeUndefined();
-    expect(input.measurements).toHaveLength(8);
-    for (const m of input.measurements) {
-      // Served requests only: with the /metrics scrapes counted the latency ratio would be off in the 4th digit.
-      expect(m.ratio).toBeCloseTo(trueRatio(scenario(name), shape, m.slo, m.window_s), 9);
-      expect(m.query).toContain(`scenario="${name}"`);
-    }
-  });
-});
-
-describe('the rules on each burn', () => {
-  const gate = async (name: string, result = pass, action?: 'tighten' | 'fail'): Promise<GateResult> =>
-    evaluateGate({ result, budget, options: { ignoreK6Thresholds: true, burnRates: await measure(name, action) } });
-
-  test('no burn: the budget file limits, no warning', async () => {
-    for (const name of ['calm', 'spike-errors', 'recovered-latency']) {
-      const g = await gate(name);
-      expect(firing(g.burn_rates!)).toEqual({ error: [false, false], latency: [false, false] });
-      expect(g.limits).toMatchObject({ error_rate: budget.error_rate, p95_ms: budget.p95_ms });
-      expect(g.warnings).toEqual([]);
-      expect(g.verdict).toBe('pass');
-    }
-    // The windows that did burn, alone: the spike's 5 min, the recovered burn's hour.
-    expect(burnOf(scenario('spike-errors'), 'error', 5 * M)).toBeGreaterThan(14.4);
-    expect(burnOf(scenario('recovered-latency'), 'latency', H)).toBeGreaterThan(14.4);
-  });
-
-  test('fast error burn: the error-rate limit is (1 - SLO) / burn, and one failed request in 672 fails', async () => {
-    const g = await gate('fast-errors', withFailures(pass, 1));
-    expect(firing(g.burn_rates!)).toEqual({ error: [true, false], latency: [false, false] });
-    const burn = Math.min(burnOf(scenario('fast-errors'), 'error', H), burnOf(scenario('fast-errors'), 'error', 5 * M));
-    expect(burn).toBeGreaterThan(14.4);
-    expect(g.limits.error_rate).toBeCloseTo((1 - SLO) / burn, 12);
-    expect(g.limits.p95_ms).toBe(budget.p95_ms);
-    expect(g.verdict).toBe('fail');
-    expect(g.reasons).toEqual([
-      'error rate 0.15 % (1 of 672 requests failed) is above the limit of 0.05 % (tightened from 1 % by a fast burn of the error budget: 20x over 1h and 20x over 5m)',
-    ]);
-    expect((await gate('fast-errors')).verdict).toBe('pass'); // no failed request: within even that limit
-  });
-
-  test('fast latency burn: the p95 limit is 450 ms / burn; the recorded 48.7 ms run fails it', async () => {
-    const g = await gate('fast-latency', slow);
-    expect(firing(g.burn_rates!)).toEqual({ error: [false, false], latency: [true, false] });
-    const burn = Math.min(
-      burnOf(scenario('fast-latency'), 'latency', H),
-      burnOf(scenario('fast-latency'), 'latency', 5 * M),
-    );
-    expect(g.limits.p95_ms).toBeCloseTo(budget.p95_ms / burn, 9);
-    expect(g.limits.error_rate).toBe(budget.error_rate);
-    expect(g.verdict).toBe('fail');
-    expect(g.reasons).toEqual([
-      'p95 latency 48.7 ms is above the limit of 26.5 ms (tightened from 450 ms by a fast burn of the latency budget: 17x over 1h and 17x over 5m)',
-    ]);
-    expect((await gate('fast-latency', pass)).verdict).toBe('pass'); // 5.18 ms
-  });
-
-  test('slow burns warn and leave the limits', async () => {
-    const e = await gate('slow-errors');
-    expect(firing(e.burn_rates!)).toEqual({ error: [false, true], latency: [false, false] });
-    expect(e.warnings).toEqual([
-      'slow burn of the error budget (SLO 99 %): 8x over 6h and 8x over 30m, both above 6x; the limits stay, worth a ticket',
-    ]);
-    const l = await gate('slow-latency');
-    expect(firing(l.burn_rates!)).toEqual({ error: [false, false], latency: [false, true] });
-    expect(l.warnings).toEqual([
-      'slow burn of the latency budget (SLO 95 % at or under 450 ms): 8x over 6h and 8x over 30m, both above 6x; the limits stay, worth a ticket',
-    ]);
-    for (const g of [e, l]) {
-      expect(g.limits).toMatchObject({ error_rate: budget.error_rate, p95_ms: budget.p95_ms });
-      expect(g.verdict).toBe('pass');
-    }
-  });
-
-  test('burn-rate action fail: a fast burn fails the gate, a slow one still only warns', async () => {
-    const g = await gate('fast-errors', pass, 'fail');
-    expect(g.verdict).toBe('fail');
-    expect(g.reasons).toEqual([
-      'fast burn of the error budget (SLO 99 %): 20x over 1h and 20x over 5m, both above 14.4x; burn-rate-action fail stops changes until it slows',
-    ]);
-    expect(g.limits.error_rate).toBe(budget.error_rate);
-    expect((await gate('slow-latency', pass, 'fail')).verdict).toBe('pass');
-  });
-
-  test('no data for the selector: a warning per SLO, the budget file limits', async () => {
-    const g = await gate('no-such-scenario');
-    expect(firing(g.burn_rates!)).toEqual({ error: [null, null], latency: [null, null] });
-    expect(g.limits).toMatchObject({ error_rate: budget.error_rate, p95_ms: budget.p95_ms });
-    expect(g.warnings).toHaveLength(2);
-    expect(g.warnings[0]).toBe(
-      'error budget burn rate fast (1h/5m) not judged, no ratio over 1h and 5m: returned no data (no requests in the window?); slow (6h/30m) not judged, no ratio over 6h and 30m: returned no data (no requests in the window?)',
-    );
-  });
-
-  test('Prometheus unreachable: the input says why, the gate warns and keeps the budget file limits', async () => {
-    const dead = `http://127.0.0.1:${await freePort()}`;
-    const input = await measureBurnRates(new PrometheusClient(dead), settings('fast-errors'), budget.p95_ms);
-    const reason = `Prometheus at ${dead} is unreachable (ECONNREFUSED)`;
-    expect(input.unavailable).toBe(reason);
-    const g = evaluateGate({ result: withFailures(pass, 1), budget, options: { burnRates: input } });
-    expect(g.verdict).toBe('pass');
-    expect(g.limits).toMatchObject({ error_rate: budget.error_rate, p95_ms: budget.p95_ms });
-    expect(g.warnings).toEqual([`${reason}; burn rates not measured: the budget file limits apply`]);
-  });
-});
-
+// First: the action and the CLI query at the server's now, so they run while the history's last 5 min are recent.
 describe('as users run it', () => {
   const inputs = (extra: Record<string, string>) => ({
     'github-token': '',
@@ -331,5 +223,114 @@ describe('as users run it', () => {
     expect(stray.stderr.split('\n')[0]).toBe(
       'smoke: --slo is for the burn rates: add --burn-rate-action tighten or fail',
     );
+  });
+});
+
+describe('each window as Prometheus measures it is the history that was written', () => {
+  test.each(SCENARIOS.map((s) => [s.name]))('%s: 8 windows', async (name) => {
+    const input = await measure(name);
+    expect(input.unavailable).toBeUndefined();
+    expect(input.measurements).toHaveLength(8);
+    for (const m of input.measurements) {
+      // Served requests only: with the /metrics scrapes counted the latency ratio would be off in the 4th digit.
+      expect(m.ratio).toBeCloseTo(trueRatio(scenario(name), shape, m.slo, m.window_s), 9);
+      expect(m.query).toContain(`scenario="${name}"`);
+    }
+  });
+});
+
+describe('the rules on each burn', () => {
+  const gate = async (name: string, result = pass, action?: 'tighten' | 'fail'): Promise<GateResult> =>
+    evaluateGate({ result, budget, options: { ignoreK6Thresholds: true, burnRates: await measure(name, action) } });
+
+  test('no burn: the budget file limits, no warning', async () => {
+    for (const name of ['calm', 'spike-errors', 'recovered-latency']) {
+      const g = await gate(name);
+      expect(firing(g.burn_rates!)).toEqual({ error: [false, false], latency: [false, false] });
+      expect(g.limits).toMatchObject({ error_rate: budget.error_rate, p95_ms: budget.p95_ms });
+      expect(g.warnings).toEqual([]);
+      expect(g.verdict).toBe('pass');
+    }
+    // The windows that did burn, alone: the spike's 5 min, the recovered burn's hour.
+    expect(burnOf(scenario('spike-errors'), 'error', 5 * M)).toBeGreaterThan(14.4);
+    expect(burnOf(scenario('recovered-latency'), 'latency', H)).toBeGreaterThan(14.4);
+  });
+
+  test('fast error burn: the error-rate limit is (1 - SLO) / burn, and one failed request in 672 fails', async () => {
+    const g = await gate('fast-errors', withFailures(pass, 1));
+    expect(firing(g.burn_rates!)).toEqual({ error: [true, false], latency: [false, false] });
+    const burn = Math.min(burnOf(scenario('fast-errors'), 'error', H), burnOf(scenario('fast-errors'), 'error', 5 * M));
+    expect(burn).toBeGreaterThan(14.4);
+    expect(g.limits.error_rate).toBeCloseTo((1 - SLO) / burn, 12);
+    expect(g.limits.p95_ms).toBe(budget.p95_ms);
+    expect(g.verdict).toBe('fail');
+    expect(g.reasons).toEqual([
+      'error rate 0.15 % (1 of 672 requests failed) is above the limit of 0.05 % (tightened from 1 % by a fast burn of the error budget: 20x over 1h and 20x over 5m)',
+    ]);
+    expect((await gate('fast-errors')).verdict).toBe('pass'); // no failed request: within even that limit
+  });
+
+  test('fast latency burn: the p95 limit is 450 ms / burn; the recorded 48.7 ms run fails it', async () => {
+    const g = await gate('fast-latency', slow);
+    expect(firing(g.burn_rates!)).toEqual({ error: [false, false], latency: [true, false] });
+    const burn = Math.min(
+      burnOf(scenario('fast-latency'), 'latency', H),
+      burnOf(scenario('fast-latency'), 'latency', 5 * M),
+    );
+    expect(g.limits.p95_ms).toBeCloseTo(budget.p95_ms / burn, 9);
+    expect(g.limits.error_rate).toBe(budget.error_rate);
+    expect(g.verdict).toBe('fail');
+    expect(g.reasons).toEqual([
+      'p95 latency 48.7 ms is above the limit of 26.5 ms (tightened from 450 ms by a fast burn of the latency budget: 17x over 1h and 17x over 5m)',
+    ]);
+    expect((await gate('fast-latency', pass)).verdict).toBe('pass'); // 5.18 ms
+  });
+
+  test('slow burns warn and leave the limits', async () => {
+    const e = await gate('slow-errors');
+    expect(firing(e.burn_rates!)).toEqual({ error: [false, true], latency: [false, false] });
+    expect(e.warnings).toEqual([
+      'slow burn of the error budget (SLO 99 %): 8x over 6h and 8x over 30m, both above 6x; the limits stay, worth a ticket',
+    ]);
+    const l = await gate('slow-latency');
+    expect(firing(l.burn_rates!)).toEqual({ error: [false, false], latency: [false, true] });
+    expect(l.warnings).toEqual([
+      'slow burn of the latency budget (SLO 95 % at or under 450 ms): 8x over 6h and 8x over 30m, both above 6x; the limits stay, worth a ticket',
+    ]);
+    for (const g of [e, l]) {
+      expect(g.limits).toMatchObject({ error_rate: budget.error_rate, p95_ms: budget.p95_ms });
+      expect(g.verdict).toBe('pass');
+    }
+  });
+
+  test('burn-rate action fail: a fast burn fails the gate, a slow one still only warns', async () => {
+    const g = await gate('fast-errors', pass, 'fail');
+    expect(g.verdict).toBe('fail');
+    expect(g.reasons).toEqual([
+      'fast burn of the error budget (SLO 99 %): 20x over 1h and 20x over 5m, both above 14.4x; burn-rate-action fail stops changes until it slows',
+    ]);
+    expect(g.limits.error_rate).toBe(budget.error_rate);
+    expect((await gate('slow-latency', pass, 'fail')).verdict).toBe('pass');
+  });
+
+  test('no data for the selector: a warning per SLO, the budget file limits', async () => {
+    const g = await gate('no-such-scenario');
+    expect(firing(g.burn_rates!)).toEqual({ error: [null, null], latency: [null, null] });
+    expect(g.limits).toMatchObject({ error_rate: budget.error_rate, p95_ms: budget.p95_ms });
+    expect(g.warnings).toHaveLength(2);
+    expect(g.warnings[0]).toBe(
+      'error budget burn rate fast (1h/5m) not judged, no ratio over 1h and 5m: returned no data (no requests in the window?); slow (6h/30m) not judged, no ratio over 6h and 30m: returned no data (no requests in the window?)',
+    );
+  });
+
+  test('Prometheus unreachable: the input says why, the gate warns and keeps the budget file limits', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const input = await measureBurnRates(new PrometheusClient(dead), settings('fast-errors'), budget.p95_ms);
+    const reason = `Prometheus at ${dead} is unreachable (ECONNREFUSED)`;
+    expect(input.unavailable).toBe(reason);
+    const g = evaluateGate({ result: withFailures(pass, 1), budget, options: { burnRates: input } });
+    expect(g.verdict).toBe('pass');
+    expect(g.limits).toMatchObject({ error_rate: budget.error_rate, p95_ms: budget.p95_ms });
+    expect(g.warnings).toEqual([`${reason}; burn rates not measured: the budget file limits apply`]);
   });
 });
