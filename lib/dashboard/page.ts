@@ -15,7 +15,37 @@ export const ASSETS = {
   css: 'assets/dashboard.css',
 } as const;
 
-/** The columns the charts plot, index i = the i-th run of the history (oldest first). */
+/** The table's columns, which are also the hover box's lines. */
+export const RUN_COLUMNS = [
+  'run',
+  'commit',
+  'subject',
+  'ref',
+  'time',
+  'p95',
+  'error rate',
+  'requests',
+  'verdict',
+  'release tag',
+] as const;
+
+/** The words shown for run i, column by column: the table's cells and the hover box say the same. */
+export function runTexts(r: DashboardRun, i: number): string[] {
+  return [
+    String(i + 1),
+    r.sha,
+    r.subject ?? 'unknown',
+    r.ref,
+    fmtTime(r.time),
+    fmtMs(r.p95_ms),
+    fmtPct(r.error_rate),
+    String(r.requests),
+    r.verdict,
+    r.tags.join(', '),
+  ];
+}
+
+/** What assets/dashboard.js draws from; index i = the i-th run of the history (oldest first). */
 export interface ChartData {
   budget: { p95_ms: number; error_rate: number };
   /** Run times, ms since the epoch. */
@@ -24,6 +54,9 @@ export interface ChartData {
   err: (number | null)[];
   /** [run index, tag name] for each release tag on a recorded commit. */
   tags: [number, string][];
+  columns: readonly string[];
+  /** runTexts of each run. */
+  texts: string[][];
 }
 
 export function chartData(data: DashboardData): ChartData {
@@ -33,6 +66,8 @@ export function chartData(data: DashboardData): ChartData {
     p95: data.runs.map((r) => r.p95_ms),
     err: data.runs.map((r) => r.error_rate),
     tags: data.runs.flatMap((r, i) => r.tags.map((tag): [number, string] => [i, tag])),
+    columns: RUN_COLUMNS,
+    texts: data.runs.map(runTexts),
   };
 }
 
@@ -63,33 +98,42 @@ export function fmtTime(iso: string): string {
 const verdictCell = (v: string) => `<td class="verdict ${escapeHtml(v)}">${escapeHtml(v)}</td>`;
 
 function runRow(r: DashboardRun, i: number): string {
+  const [run, sha, subject, ref, time, p95, errorRate, requests] = runTexts(r, i).map(escapeHtml) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return [
     `<tr id="run-${i}">`,
-    `<td class="num">${i + 1}</td>`,
-    `<td><code title="${escapeHtml(r.sha)}">${escapeHtml(shortSha(r.sha))}</code></td>`,
-    `<td class="subject">${r.subject === null ? '<span class="muted">unknown</span>' : escapeHtml(r.subject)}</td>`,
-    `<td>${escapeHtml(r.ref)}</td>`,
-    `<td><time datetime="${escapeHtml(r.time)}">${escapeHtml(fmtTime(r.time))}</time></td>`,
-    `<td class="num">${fmtMs(r.p95_ms)}</td>`,
-    `<td class="num">${fmtPct(r.error_rate)}</td>`,
-    `<td class="num">${r.requests}</td>`,
+    `<td class="num">${run}</td>`,
+    `<td><code title="${sha}">${escapeHtml(shortSha(r.sha))}</code></td>`,
+    `<td class="subject">${r.subject === null ? `<span class="muted">${subject}</span>` : subject}</td>`,
+    `<td>${ref}</td>`,
+    `<td><time datetime="${escapeHtml(r.time)}">${time}</time></td>`,
+    `<td class="num">${p95}</td>`,
+    `<td class="num">${errorRate}</td>`,
+    `<td class="num">${requests}</td>`,
     verdictCell(r.verdict),
     `<td>${r.tags.map((t) => `<span class="tag">${escapeHtml(t)}</span>`).join(' ')}</td>`,
     '</tr>',
   ].join('');
 }
 
-function runsTable(data: DashboardData): string {
+/** Runs `from`..end of the history as a table, newest first. */
+function runsTable(data: DashboardData, from: number, caption: string): string {
   if (data.runs.length === 0) return '<p>No runs recorded yet.</p>';
   const rows: string[] = [];
-  for (let i = data.runs.length - 1; i >= 0; i--) rows.push(runRow(data.runs[i]!, i));
+  for (let i = data.runs.length - 1; i >= from; i--) rows.push(runRow(data.runs[i]!, i));
   return [
     '<table class="runs">',
-    `<caption>Smoke runs per recorded commit, newest first (${data.runs.length})</caption>`,
+    `<caption>${caption}</caption>`,
     '<thead><tr>',
-    ...['run', 'commit', 'subject', 'ref', 'time', 'p95', 'error rate', 'requests', 'verdict', 'release tag'].map(
-      (h) => `<th scope="col">${h}</th>`,
-    ),
+    ...RUN_COLUMNS.map((h) => `<th scope="col">${h}</th>`),
     '</tr></thead>',
     `<tbody>${rows.join('\n')}</tbody>`,
     '</table>',
@@ -103,7 +147,7 @@ function tagsSection(data: DashboardData): string {
   const items = [
     ...placed.map(
       (p) =>
-        `<li><span class="tag">${escapeHtml(p.tag)}</span> on <a href="#run-${p.i}"><code>${escapeHtml(shortSha(p.sha))}</code></a> (run ${p.i + 1})</li>`,
+        `<li><span class="tag">${escapeHtml(p.tag)}</span> on <a href="${RUNS_PAGE}#run-${p.i}"><code>${escapeHtml(shortSha(p.sha))}</code></a> (run ${p.i + 1})</li>`,
     ),
     ...data.unplaced_tags.map(
       (t) =>
@@ -150,32 +194,49 @@ export interface PageOptions {
   unmatchedCanaryGlobs?: readonly string[];
 }
 
-export function renderDashboardHtml(data: DashboardData, opts: PageOptions = {}): string {
-  const b = data.budget;
+/** The table of every run has a page of its own, so the charts page stays light for long histories. */
+export const RUNS_PAGE = 'runs.html';
+/** How many of the newest runs the charts page lists itself (the history's default bound). */
+export const RECENT_RUNS = 100;
+
+function head(title: string, stylesheets: readonly string[]): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'">
-<title>Performance history</title>
+<title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ASSETS.uplotCss}">
-<link rel="stylesheet" href="${ASSETS.css}">
-</head>
+${stylesheets.map((href) => `<link rel="stylesheet" href="${href}">`).join('\n')}
+</head>`;
+}
+
+function intro(data: DashboardData): string {
+  const b = data.budget;
+  return `<p>${data.runs.length} recorded runs from <code>${escapeHtml(data.source)}</code>; generated ${escapeHtml(fmtTime(data.generated_at))}.
+Budget: p95 &le; ${fmtMs(b.p95_ms)}, error rate &le; ${fmtPct(b.error_rate)}.</p>`;
+}
+
+/** index.html: the charts, release tags, canary verdicts and the newest runs. */
+export function renderDashboardHtml(data: DashboardData, opts: PageOptions = {}): string {
+  const b = data.budget;
+  const n = data.runs.length;
+  const from = Math.max(0, n - RECENT_RUNS);
+  const all = `<a href="${RUNS_PAGE}">the table of all ${n} runs</a>`;
+  return `${head('Performance history', [ASSETS.uplotCss, ASSETS.css])}
 <body>
 <a class="skip" href="#runs">Skip to the table of runs</a>
 <header>
 <h1>Performance history</h1>
-<p>${data.runs.length} recorded runs from <code>${escapeHtml(data.source)}</code>; generated ${escapeHtml(fmtTime(data.generated_at))}.
-Budget: p95 &le; ${fmtMs(b.p95_ms)}, error rate &le; ${fmtPct(b.error_rate)}.</p>
+${intro(data)}
 </header>
 <main>
 <section aria-labelledby="charts-h">
 <h2 id="charts-h">p95 and error rate per recorded commit</h2>
-<noscript><p>The charts need JavaScript; the table of runs below holds the same data.</p></noscript>
-<div id="chart-p95" class="chart" role="img" aria-label="p95 latency of each recorded run against the ${fmtMs(b.p95_ms)} budget; the table of runs below holds the same data"></div>
-<div id="chart-errors" class="chart" role="img" aria-label="error rate of each recorded run against the ${fmtPct(b.error_rate)} budget; the table of runs below holds the same data"></div>
+<noscript><p>The charts need JavaScript; ${all} holds the same data.</p></noscript>
+<div id="chart-p95" class="chart" role="img" aria-label="p95 latency of each recorded run against the ${fmtMs(b.p95_ms)} budget; the table of runs holds the same data"></div>
+<div id="chart-errors" class="chart" role="img" aria-label="error rate of each recorded run against the ${fmtPct(b.error_rate)} budget; the table of runs holds the same data"></div>
 <div id="tooltip" class="tooltip" role="status" hidden></div>
 </section>
 <section aria-labelledby="tags-h">
@@ -188,12 +249,30 @@ ${canarySection(data, opts.unmatchedCanaryGlobs ?? [])}
 </section>
 <section id="runs" aria-labelledby="runs-h">
 <h2 id="runs-h">Runs</h2>
-${runsTable(data)}
+<p>Every run is in ${all}.</p>
+${runsTable(data, from, from > 0 ? `The newest ${n - from} of ${n} runs, newest first` : `Smoke runs per recorded commit, newest first (${n})`)}
 </section>
 </main>
 <script type="application/json" id="dashboard-data">${jsonForScript(chartData(data))}</script>
 <script src="${ASSETS.uplotJs}"></script>
 <script src="${ASSETS.js}"></script>
+</body>
+</html>
+`;
+}
+
+/** runs.html: every run in one table, no script at all. */
+export function renderRunsHtml(data: DashboardData): string {
+  return `${head('Performance history: all runs', [ASSETS.css])}
+<body>
+<header>
+<h1>Performance history: all runs</h1>
+${intro(data)}
+<p><a href="index.html">Charts, release tags and canary verdicts</a></p>
+</header>
+<main id="runs">
+${runsTable(data, 0, `Smoke runs per recorded commit, newest first (${data.runs.length})`)}
+</main>
 </body>
 </html>
 `;

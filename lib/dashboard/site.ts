@@ -1,5 +1,5 @@
 /**
- * Writes the dashboard as a static site: index.html, the page's assets (uPlot from the npm package,
+ * Writes the dashboard as a static site: index.html (charts), runs.html (every run), the assets (uPlot from the npm package,
  * so nothing is fetched from a CDN when the page is viewed) and a copy of each canary report it
  * links to. The site is built in a temporary directory beside `outDir` and renamed into place, so
  * `outDir` is either the previous site or the complete new one, never half-written.
@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoFile } from '../load/scenario.js';
 import type { DashboardData } from '../../core/src/dashboard/data.js';
-import { ASSETS, renderDashboardHtml, type PageOptions } from './page.js';
+import { ASSETS, renderDashboardHtml, renderRunsHtml, RUNS_PAGE, type PageOptions } from './page.js';
 
 const require = createRequire(import.meta.url);
 
@@ -73,6 +73,7 @@ export function writeDashboardSite(
       mkdirSync(dirname(join(tmp, href)), { recursive: true });
       copyFileSync(from, join(tmp, href));
     }
+    writeFileSync(join(tmp, RUNS_PAGE), renderRunsHtml(data));
     writeFileSync(join(tmp, 'index.html'), renderDashboardHtml(data, page));
     if (existsSync(out)) renameSync(out, old);
     renameSync(tmp, out);

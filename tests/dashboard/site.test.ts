@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDashboardData } from '../../core/src/dashboard/data.js';
-import { fmtMs } from '../../core/src/gate/format.js';
+import { fmtMs, fmtPct } from '../../core/src/gate/format.js';
 import { jsonForScript, type ChartData } from '../../lib/dashboard/page.js';
 import {
   entry,
@@ -88,6 +88,8 @@ test('writes the site: runs in history order with subjects and tags from git, ca
     'uPlot.min.css',
   ]);
   const html = readFileSync(join(out, 'index.html'), 'utf8');
+  const runsHtml = readFileSync(join(out, 'runs.html'), 'utf8');
+  expect(runsHtml).not.toContain('<script'); // the table of every run needs no script
 
   // The charts' data: one point per history entry, in the history's order, nulls kept as gaps.
   const chart = embedded(html);
@@ -99,9 +101,37 @@ test('writes the site: runs in history order with subjects and tags from git, ca
     [0, 'v1.0.0'],
     [3, 'v1.1.0'],
   ]);
+  // The hover box's words are the table's: one list per run, column by column.
+  expect(chart.columns).toEqual([
+    'run',
+    'commit',
+    'subject',
+    'ref',
+    'time',
+    'p95',
+    'error rate',
+    'requests',
+    'verdict',
+    'release tag',
+  ]);
+  expect(chart.texts[0]).toEqual([
+    '1',
+    c2!.sha,
+    HOSTILE_SUBJECT,
+    HOSTILE_REF,
+    '2026-01-01 00:00 UTC',
+    fmtMs(h.entries[0]!.p95_ms),
+    fmtPct(h.entries[0]!.error_rate),
+    '2000',
+    'fail',
+    'v1.0.0',
+  ]);
+  expect(chart.texts[2]![2]).toBe('unknown');
 
-  // The table: one row per run, subjects from git (unknown for a commit the repo lacks), tags beside them.
+  // The tables (both pages, all 4 runs: fewer than the charts page lists itself): subjects from git
+  // (unknown for a commit the repo lacks), tags beside them.
   expect(html.match(/<tr id="run-\d+">/g)).toHaveLength(4);
+  for (let i = 0; i < 4; i++) expect(row(runsHtml, i)).toBe(row(html, i));
   expect(row(html, 3)).toContain('Change number 4');
   expect(row(html, 3)).toContain(fmtMs(h.entries[3]!.p95_ms));
   expect(row(html, 3)).toContain('<span class="tag">v1.1.0</span>');
@@ -110,6 +140,7 @@ test('writes the site: runs in history order with subjects and tags from git, ca
   expect(row(html, 1)).toContain('<td class="verdict inconclusive">inconclusive</td>');
   // v0.9.0 is on a commit with no recorded run: listed, not placed.
   expect(html).toContain(`<span class="tag">v0.9.0</span> on <code>${c1!.sha.slice(0, 7)}</code>: no recorded run`);
+  expect(html).toContain(`<span class="tag">v1.1.0</span> on <a href="runs.html#run-3">`);
 
   // Author-controlled text is escaped wherever it appears.
   expect(row(html, 0)).toContain('Speed up replies &lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;');
@@ -118,7 +149,7 @@ test('writes the site: runs in history order with subjects and tags from git, ca
   );
   expect(row(html, 0)).toContain('refs/heads/&lt;b onmouseover=&quot;window.__pwned=3&quot;&gt;main&lt;/b&gt;');
   for (const raw of [HOSTILE_SUBJECT, SCRIPT_SUBJECT, HOSTILE_REF, '<img', '<b ', 'window.__pwned=2</script>'])
-    expect(html).not.toContain(raw);
+    for (const page of [html, runsHtml]) expect(page).not.toContain(raw);
   expect(html.match(/<script/g)).toHaveLength(3); // the data block and the two asset scripts, nothing else
 
   // Canary verdicts, newest first, each linking to its copied report.

@@ -1,16 +1,17 @@
 // @ts-check
 /*
  * Draws the dashboard's charts with uPlot (loaded before this script) from the JSON embedded in the
- * page. The hover box shows the cells of the run's row in the table, so the chart and the table say
- * the same words; text is only ever set through textContent. Type-checked by
+ * page. The hover box shows the run's words as the table's cells have them (written once, by
+ * lib/dashboard/page.ts); text is only ever set through textContent. Type-checked by
  * lib/dashboard/page/tsconfig.json (`npm run typecheck`).
  */
 (function () {
   'use strict';
+  performance.mark('dashboard-script-start');
 
   /**
    * @typedef {{ budget: { p95_ms: number, error_rate: number }, t: number[], p95: (number | null)[],
-   *   err: (number | null)[], tags: [number, string][] }} ChartData
+   *   err: (number | null)[], tags: [number, string][], columns: string[], texts: string[][] }} ChartData
    */
 
   const dataEl = document.getElementById('dashboard-data');
@@ -42,13 +43,20 @@
           ctx.setLineDash([4 * ratio, 3 * ratio]);
           ctx.font = `${11 * ratio}px sans-serif`;
           ctx.textBaseline = 'top';
+          // Names of tags close together go on the next free line instead of over each other.
+          /** @type {number[]} */
+          const lineEnds = [];
           for (const [i, tag] of data.tags) {
             const left = Math.round(u.valToPos(i, 'x', true));
             ctx.beginPath();
             ctx.moveTo(left, u.bbox.top);
             ctx.lineTo(left, u.bbox.top + u.bbox.height);
             ctx.stroke();
-            ctx.fillText(tag, left + 3 * ratio, u.bbox.top + 2 * ratio);
+            const textLeft = left + 3 * ratio;
+            let line = lineEnds.findIndex((end) => end < textLeft);
+            if (line < 0) line = lineEnds.push(0) - 1;
+            lineEnds[line] = textLeft + ctx.measureText(tag).width + 4 * ratio;
+            ctx.fillText(tag, textLeft, u.bbox.top + (2 + 13 * line) * ratio);
           }
           ctx.restore();
         },
@@ -57,29 +65,24 @@
   };
 
   const tooltip = /** @type {HTMLElement} */ (document.getElementById('tooltip'));
-  const headers = Array.from(document.querySelectorAll('table.runs thead th'), (th) => th.textContent ?? '');
   /** @type {uPlot | null} */
   let hovered = null;
 
-  /** Fills the hover box from the run's table row and places it beside the cursor. */
+  /** Fills the hover box with the run's words (the table's cells) and places it beside the cursor. */
   function showRun(/** @type {uPlot} */ u) {
+    if (u !== hovered) return; // the other chart follows the cursor through sync; one box is enough
     const idx = u.cursor.idx;
-    const row = idx === null || idx === undefined ? null : document.getElementById(`run-${idx}`);
-    if (!row || u !== hovered) {
-      if (u === hovered || hovered === null) tooltip.hidden = true;
+    const texts = idx === null || idx === undefined ? undefined : data.texts[idx];
+    if (!texts) {
+      tooltip.hidden = true;
       return;
     }
-    const lines = Array.from(/** @type {HTMLTableRowElement} */ (row).cells, (cell, c) => {
-      const value = (cell.textContent ?? '').trim();
-      return value ? `${headers[c] ?? ''}: ${value}` : '';
-    }).filter(Boolean);
-    const full = row.querySelector('code')?.getAttribute('title');
-    if (full) lines.splice(1, 1, `commit: ${full}`);
     tooltip.replaceChildren(
-      ...lines.map((line) => {
+      ...texts.flatMap((value, c) => {
+        if (!value) return [];
         const div = document.createElement('div');
-        div.textContent = line;
-        return div;
+        div.textContent = `${data.columns[c] ?? ''}: ${value}`;
+        return [div];
       }),
     );
     tooltip.dataset.run = String(idx);
@@ -91,6 +94,15 @@
     const flip = left + tooltip.offsetWidth + 16 > host.width;
     tooltip.style.left = `${Math.max(0, flip ? left - tooltip.offsetWidth - 12 : left + 12)}px`;
     tooltip.style.top = `${top + 12}px`;
+  }
+
+  // uPlot draws in a microtask after construction and fires `ready` once drawn: the page is done
+  // when both charts are. For the browser test and the bench: the chart instances and a mark.
+  let drawn = 0;
+  function chartDrawn() {
+    if (++drawn < 2) return;
+    performance.mark('dashboard-charts-drawn');
+    document.documentElement.dataset.charts = 'drawn';
   }
 
   /**
@@ -124,7 +136,7 @@
         { label, stroke: color, width: 2, points: { show: showPoints, size: 5, fill: color }, spanGaps: false },
         { label: `budget ${budget} ${unit}`, stroke: '#c0392b', width: 1, dash: [6, 4], points: { show: false } },
       ],
-      hooks: { setCursor: [showRun] },
+      hooks: { setCursor: [showRun], ready: [chartDrawn] },
       plugins: [tagMarkers],
     };
     const u = new uPlot(opts, [x, values, x.map(() => budget)], target);
@@ -143,9 +155,5 @@
   window.addEventListener('resize', () => {
     for (const u of charts) u.setSize({ width: Math.max(320, u.root.parentElement?.clientWidth ?? 320), height: 240 });
   });
-
-  // For the browser test and the bench: the chart instances, and a mark once both are drawn.
   /** @type {any} */ (window).hotelPerfDashboard = { charts, runs: n };
-  performance.mark('dashboard-charts-drawn');
-  document.documentElement.dataset.charts = 'drawn';
 })();
