@@ -4,9 +4,11 @@
  *
  * Two jobs instead of one because permissions cannot depend on the event: the pull-request job may
  * comment but not push; the main job may write the history data branch but has no pull-request
- * write access. Both are built by one function, so the steps cannot drift apart.
+ * write access. Both are built by one function, so the steps cannot drift apart. After a push, the
+ * dashboard jobs (workflows/dashboard.ts) publish the updated history to GitHub Pages.
  */
 import { checkout, setupNode, SMOKE_ARTIFACT, uploadReport, type Job, type Workflow } from './common.js';
+import { dashboardJobs } from './dashboard.js';
 import { PINS } from './pins.js';
 
 export const PERF_SMOKE_NAME = 'perf-smoke';
@@ -99,5 +101,5 @@ export const perfSmoke: Workflow = {
     group: 'perf-smoke-${{ github.event.pull_request.number || github.sha }}',
     'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
   },
-  jobs: { 'smoke-pr': smokeJob('pull_request'), 'smoke-main': smokeJob('push') },
+  jobs: { 'smoke-pr': smokeJob('pull_request'), 'smoke-main': smokeJob('push'), ...dashboardJobs('smoke-main') },
 };
