@@ -47,8 +47,8 @@ export default tseslint.config(
     },
   },
   {
-    // k6 scripts run inside k6 (goja), not Node.
-    files: ['k6/**/*.js'],
+    // k6 scripts run inside k6 (its own runtime; TypeScript stripped by its esbuild), not Node.
+    files: ['k6/**/*.ts'],
     languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly', open: 'readonly' } },
   },
 );

@@ -9,7 +9,7 @@
  */
 import { checkout, setupNode, SMOKE_ARTIFACT, uploadReport, type Job, type Workflow } from './common.js';
 import { dashboardJobs } from './dashboard.js';
-import { PINS } from './pins.js';
+import { K6_VERSION, PINS } from './pins.js';
 
 export const PERF_SMOKE_NAME = 'perf-smoke';
 const SERVICE_URL = 'http://127.0.0.1:3000';
@@ -62,14 +62,14 @@ function smokeJob(event: 'pull_request' | 'push'): Job {
           '',
         ].join('\n'),
       },
-      { name: 'Install k6', uses: PINS.setupK6.uses },
+      { name: 'Install k6', uses: PINS.setupK6.uses, with: { 'k6-version': K6_VERSION } },
       {
         // k6 exits non-zero when its own thresholds fail; the gate below owns the verdict and needs the summary.
         name: 'Run the k6 smoke test',
         id: 'k6',
         'continue-on-error': true,
         env: { BASE_URL: SERVICE_URL },
-        run: `mkdir -p ${REPORT_DIR}\nk6 run --summary-export ${REPORT_DIR}/k6-summary-export.json k6/smoke.js\n`,
+        run: `mkdir -p ${REPORT_DIR}\nk6 run --summary-export ${REPORT_DIR}/k6-summary-export.json k6/smoke.ts\n`,
       },
       {
         name: 'Smoke gate',

@@ -21,5 +21,12 @@ export const PINS = {
   deployPages: pin('actions/deploy-pages', 'd6db90164ac5ed86f2b6aed7e0febac5b3c0c03e', 'v4.0.5'),
 } as const satisfies Record<string, Pin>;
 
+/**
+ * The k6 release the workflows install. k6 runs TypeScript natively since v0.57 (v0.52-v0.56 only
+ * with --compatibility-mode=experimental_enhanced), so k6/*.ts run as they are; the 1.x line still
+ * has every flag the workflows use (--summary-export).
+ */
+export const K6_VERSION = '1.7.1';
+
 /** `uses` value -> version comment, for the renderer. */
 export const PIN_VERSIONS: ReadonlyMap<string, string> = new Map(Object.values(PINS).map((p) => [p.uses, p.version]));

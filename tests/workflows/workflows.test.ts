@@ -9,7 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import { renderAll, WORKFLOWS } from '../../workflows/index.js';
 import { CANARY_ARTIFACT } from '../../workflows/dashboard.js';
-import { PINS } from '../../workflows/pins.js';
+import { K6_VERSION, PINS } from '../../workflows/pins.js';
 import { loadWorkflowSchema } from './schemastore.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -359,6 +359,24 @@ describe('workflow policy', () => {
       expect(readFileSync(path.join(work, '_site/index.html'), 'utf8')).toContain('<span class="tag">v1.0.0</span>');
     } finally {
       rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('install a k6 that runs the TypeScript scripts natively, and run scripts that exist', () => {
+    const installs = steps.filter(({ step }) => step.uses === PINS.setupK6.uses);
+    expect(installs.length).toBeGreaterThan(0);
+    for (const { file, step } of installs)
+      expect({ file, with: step.with }).toEqual({ file, with: { 'k6-version': K6_VERSION } });
+    // TypeScript without flags since k6 v0.57.0.
+    const [major, minor] = K6_VERSION.split('.').map(Number) as [number, number];
+    expect(major > 0 || minor >= 57).toBe(true);
+    const runs = steps.flatMap(({ step }) =>
+      [...(step.run ?? '').matchAll(/\bk6 run\b[^\n]*?(\S+\.(?:ts|js))\s*$/gm)].map((m) => m[1]!),
+    );
+    expect(runs.length).toBeGreaterThan(0);
+    for (const script of runs) {
+      expect(script).toMatch(/^k6\/\w+\.ts$/);
+      expect({ script, exists: existsSync(path.join(root, script)) }).toEqual({ script, exists: true });
     }
   });
 
