@@ -14,14 +14,8 @@ export interface ReleaseTag {
   sha: string;
 }
 
-export interface DashboardRun {
-  sha: string;
-  ref: string;
-  time: string;
-  p95_ms: number | null;
-  error_rate: number | null;
-  requests: number;
-  verdict: Verdict;
+/** A history entry as the page shows it: what the gate recorded, plus what git says about the commit. */
+export interface DashboardRun extends Omit<HistoryEntry, 'p95_ci_ms'> {
   /** The commit's subject line, when the commit was found in the repository; null otherwise. */
   subject: string | null;
   /** Release tags on this commit, sorted. */
