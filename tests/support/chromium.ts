@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's Chromium; CHROMIUM_PATH names another Chromium build (e.g. a runner's own) without downloading one. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** No GPU, no network of its own (QUIC, component updates, sync, background fetches), no first-run UI. */
 export const CHROMIUM_ARGS = [
@@ -35,7 +36,9 @@ export interface Chromium {
  */
 export async function launchChromium(opts: { javaScriptEnabled?: boolean } = {}): Promise<Chromium> {
   if (!existsSync(CHROMIUM_PATH))
-    throw new Error(`${CHROMIUM_PATH} is missing: run scripts/ensure-deps.sh (installs Debian's chromium)`);
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: run scripts/ensure-deps.sh (installs Debian's chromium) or set CHROMIUM_PATH`,
+    );
   const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
   try {
     const context = await chromium.launchPersistentContext(profile, {
