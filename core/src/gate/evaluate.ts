@@ -4,7 +4,8 @@
  * - `inconclusive` when there is nothing to judge (no requests, no p95) or fewer requests than
  *   `min_requests`: a tiny sample neither passes (silent pass) nor fails (false alarm).
  * - otherwise `fail` with one reason per crossed limit: p95, error rate (optionally tightened by
- *   the error budget, see adaptive.ts), each crossed k6 threshold (unless `ignoreK6Thresholds`),
+ *   the error budget, see adaptive.ts, or by a fast SLO burn, see burn-rate.ts, which with
+ *   `action: fail` is a reason itself), each crossed k6 threshold (unless `ignoreK6Thresholds`),
  *   the check pass rate (only when `minCheckRate` is set), a regression against the base branch
  *   (only when `failOnRegression`); `pass` when none is crossed.
  * Things worth seeing that do not gate (ignored k6 thresholds, failed checks, a regression) are
@@ -13,6 +14,7 @@
 import type { Budget } from '../budget.js';
 import type { LoadResult, ThresholdResult } from '../load-result.js';
 import { adaptiveErrorRateLimit, type AdaptiveLimit, type ErrorBudgetInput } from './adaptive.js';
+import { assessBurnRates, type BurnRateInput, type BurnRateReport } from './burn-rate.js';
 import { compareWithBaseline, DEFAULT_NOISE_FLOOR, type BaselineComparison } from './compare.js';
 import { fmtChange, fmtMs, fmtPct, shortSha } from './format.js';
 import type { HistoryEntry } from './history.js';
@@ -25,6 +27,8 @@ export interface GateOptions {
   minCheckRate?: number;
   /** Opt-in: tighten the error-rate limit as the SLO's error budget is spent. */
   errorBudget?: ErrorBudgetInput;
+  /** Opt-in: tighten (or fail) on a fast SLO burn, warn on a slow one (see burn-rate.ts). */
+  burnRates?: BurnRateInput;
   /** Fail (instead of warn) when the p95 regressed beyond noise against the base branch. */
   failOnRegression?: boolean;
   /** Smallest relative p95 change ever flagged as a regression (default 0.10). */
@@ -64,6 +68,7 @@ export interface GateResult {
   warnings: string[];
   limits: { p95_ms: number; error_rate: number; min_requests: number; min_check_rate?: number };
   adaptive?: AdaptiveLimit;
+  burn_rates?: BurnRateReport;
   checks: GateCheck[];
   k6_thresholds: { results: ThresholdResult[]; crossed: ThresholdResult[]; ignored: boolean };
   baseline?: BaselineComparison;
@@ -78,9 +83,14 @@ export function evaluateGate(input: GateInput): GateResult {
   const warnings: string[] = [];
 
   const adaptive = opts.errorBudget ? adaptiveErrorRateLimit(budget.error_rate, opts.errorBudget) : undefined;
-  const errorLimit = adaptive ? adaptive.limit : budget.error_rate;
+  const burn = opts.burnRates ? assessBurnRates(opts.burnRates, budget) : undefined;
+  const adaptiveLimit = adaptive ? adaptive.limit : budget.error_rate;
+  // Both rules only tighten: the smaller limit applies, and its rule is named when it is crossed.
+  const burnDecidesErrors = burn?.tightened.error_rate !== undefined && burn.report.limits.error_rate < adaptiveLimit;
+  const errorLimit = burnDecidesErrors ? burn!.report.limits.error_rate : adaptiveLimit;
+  const p95Limit = burn ? burn.report.limits.p95_ms : budget.p95_ms;
   const limits: GateResult['limits'] = {
-    p95_ms: budget.p95_ms,
+    p95_ms: p95Limit,
     error_rate: errorLimit,
     min_requests: budget.min_requests,
   };
@@ -114,19 +124,23 @@ export function evaluateGate(input: GateInput): GateResult {
   const p95Row = row(
     {
       id: 'p95',
-      label: 'p95 latency',
+      label: p95Limit < budget.p95_ms ? 'p95 latency (burn-rate limit)' : 'p95 latency',
       measured: p95,
-      limit: budget.p95_ms,
+      limit: p95Limit,
       unit: 'ms',
       comparator: '<=',
       gating: true,
     },
-    p95 !== null && p95 <= budget.p95_ms,
+    p95 !== null && p95 <= p95Limit,
   );
   const errRow = row(
     {
       id: 'error_rate',
-      label: adaptive ? 'Error rate (adaptive limit)' : 'Error rate',
+      label: burnDecidesErrors
+        ? 'Error rate (burn-rate limit)'
+        : adaptive
+          ? 'Error rate (adaptive limit)'
+          : 'Error rate',
       measured: errorRate,
       limit: errorLimit,
       unit: 'ratio',
@@ -199,15 +213,25 @@ export function evaluateGate(input: GateInput): GateResult {
 
   // Reasons, one per crossed limit, in plain words with the numbers.
   const limitReasons: string[] = [];
-  if (p95Row.ok === false) limitReasons.push(`p95 latency ${fmtMs(p95)} is above the limit of ${fmtMs(budget.p95_ms)}`);
+  if (p95Row.ok === false) {
+    const tightened = burn?.tightened.p95_ms
+      ? ` (tightened from ${fmtMs(budget.p95_ms)} ${burn.tightened.p95_ms})`
+      : '';
+    limitReasons.push(`p95 latency ${fmtMs(p95)} is above the limit of ${fmtMs(p95Limit)}${tightened}`);
+  }
   if (errRow.ok === false) {
-    const tightened =
-      adaptive && adaptive.limit < adaptive.base_limit
+    const tightened = burnDecidesErrors
+      ? ` (tightened from ${fmtPct(budget.error_rate)} ${burn!.tightened.error_rate})`
+      : adaptive && adaptive.limit < adaptive.base_limit
         ? ` (tightened from ${fmtPct(adaptive.base_limit)}: ${fmtPct(adaptive.budget_spent)} of the error budget spent)`
         : '';
     limitReasons.push(
       `error rate ${fmtPct(errorRate)} (${result.failed_requests} of ${requests} requests failed) is above the limit of ${fmtPct(errorLimit)}${tightened}`,
     );
+  }
+  if (burn) {
+    limitReasons.push(...burn.failReasons);
+    warnings.push(...burn.warnings);
   }
   for (const t of crossed) {
     const text = `k6 threshold crossed: ${t.metric} ${t.expression}`;
@@ -259,6 +283,7 @@ export function evaluateGate(input: GateInput): GateResult {
     k6_thresholds: { results: result.thresholds, crossed, ignored },
   };
   if (adaptive) out.adaptive = adaptive;
+  if (burn) out.burn_rates = burn.report;
   if (baseline) out.baseline = baseline;
   return out;
 }
