@@ -154,7 +154,7 @@ async function runK6(k6: string, service: ServiceHandle, durationS: number, sign
         `SUMMARY_PATH=${join(dir, 'handle-summary.json')}`,
         '-e',
         `DURATION_S=${durationS}`,
-        repoFile('k6/smoke.js'),
+        repoFile('k6/smoke.ts'),
       ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
