@@ -8,11 +8,11 @@
  * `npm run bench -- service`: read them as where the cost is, not as its size in production.
  * Takes about 4 minutes; not part of `npm run bench`.
  */
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { spawnTied } from '../lib/tied-child.js';
 import { findOnPath } from '../lib/which.js';
 
 const VARIANTS = ['lean', 'lean-als', 'tenancy', 'metrics', 'full'] as const;
@@ -23,7 +23,7 @@ const BODY = JSON.stringify({ user_id: '+34600000001', text: '¿Cuánto cuesta u
 /** Total instructions of one target process that answers `requests` requests. */
 async function instructions(variant: string, requests: number): Promise<number> {
   const target = join(dirname(fileURLToPath(import.meta.url)), 'service-target.js');
-  const child = spawn(
+  const child = spawnTied(
     'valgrind',
     ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--jitless', target, variant],
     { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },

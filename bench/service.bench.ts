@@ -4,11 +4,12 @@
  * middlewares (goal: overhead <= 10 %). Each server is a child process; autocannon drives it from
  * this process. Short runs, variants alternated, medians taken, so machine noise hits all alike.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { spawnTied } from '../lib/tied-child.js';
 import type { BenchLine } from './index.js';
 
 const VARIANTS = ['bare', 'full', 'lean'] as const;
@@ -33,7 +34,7 @@ interface Target {
 
 export async function startTarget(variant: Variant): Promise<Target> {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'service-target.js');
-  const child = spawn(process.execPath, [script, variant], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawnTied(process.execPath, [script, variant], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));

@@ -1,13 +1,14 @@
 /**
- * Starts and stops the hotel service as a child process (smoke CLI, canary local deployer, tests, bench).
+ * Starts and stops the hotel service as a child process (smoke CLI, canary local deployer, tests, bench),
+ * tied to this process (lib/tied-child.ts): it ends when this process ends, even by SIGKILL.
  * Contract: docs/ARCHITECTURE.md, "Service process contract".
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { commandEnv } from './child-env.js';
+import { spawnTied, stopChild } from './tied-child.js';
 
 export interface ServiceHandle {
   url: string;
@@ -28,6 +29,8 @@ export interface StartOptions {
   waitReady?: boolean;
   /** Repository root holding build/service/src/main.js (default: found from this file). */
   cwd?: string;
+  /** Node flags before the entry point (e.g. `--cpu-prof`, or `--import` of a probe in the tests). */
+  nodeArgs?: string[];
 }
 
 export class ServiceStartError extends Error {
@@ -45,38 +48,16 @@ function findRepoRoot(): string {
   return process.cwd();
 }
 
-const children = new Set<ChildProcess>();
-let hooksInstalled = false;
-
-/** Kills every still-running child when this process exits or is interrupted, so no service is orphaned. */
-function installExitHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', () => {
-    for (const c of children) c.kill('SIGKILL');
-  });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    const handler = () => {
-      for (const c of children) c.kill('SIGKILL');
-      // Only re-raise when nobody else handles the signal; otherwise the default (exit) was already replaced on purpose.
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, handler);
-        process.kill(process.pid, signal);
-      }
-    };
-    process.on(signal, handler);
-  }
-}
-
 /**
  * A service's environment: ours without the action's inputs and runner tokens (lib/child-env.ts)
- * and without NODE_OPTIONS (a test runner's flags are not the service's), HOST 127.0.0.1, and
- * PORT 0 (the OS picks) unless `extra` asks for a port: an inherited PORT never leaks in.
+ * and without NODE_OPTIONS (a test runner's flags are not the service's), HOST 127.0.0.1, PORT 0
+ * (the OS picks) unless `extra` asks for a port: an inherited PORT never leaks in. No pre-stop delay
+ * (SHUTDOWN_DELAY_MS 0) unless `extra` sets one: no load balancer stands in front of a local process.
  */
 export function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(commandEnv({}))) if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
-  return Object.assign(env, { HOST: '127.0.0.1', PORT: '0' }, extra);
+  return Object.assign(env, { HOST: '127.0.0.1', PORT: '0', SHUTDOWN_DELAY_MS: '0' }, extra);
 }
 
 export async function startService(opts: StartOptions = {}): Promise<ServiceHandle> {
@@ -85,21 +66,17 @@ export async function startService(opts: StartOptions = {}): Promise<ServiceHand
   if (!existsSync(entry)) throw new ServiceStartError(`${entry} not found: run "npm run build" first`);
   const env = serviceEnv(opts.env);
 
-  installExitHooks();
-  const child = spawn(process.execPath, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
+  const child = spawnTied(process.execPath, [...(opts.nodeArgs ?? []), entry], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const keep = (line: string) => {
     lines.push(line);
     if (lines.length > 500) lines.shift();
   };
-  const exited = new Promise<number | null>((res) => {
-    child.once('exit', (code) => {
-      children.delete(child);
-      res(code);
-    });
-  });
-  child.once('error', () => children.delete(child));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
 
   const listening = new Promise<number>((res, rej) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -129,14 +106,7 @@ export async function startService(opts: StartOptions = {}): Promise<ServiceHand
     );
   });
 
-  const stop = async (timeoutMs = 10000): Promise<number | null> => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    const code = await exited;
-    clearTimeout(killer);
-    return code;
-  };
+  const stop = (timeoutMs = 10000): Promise<number | null> => stopChild(child, timeoutMs);
 
   try {
     const port = await Promise.race([listening, timeout]);

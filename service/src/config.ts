@@ -37,6 +37,9 @@ export interface ServiceConfig {
   whatsappToken: string | undefined;
   graphApiUrl: string;
   logLevel: string;
+  /** Pre-stop delay after SIGTERM: serving with readiness 503 so a load balancer can stop routing here. */
+  shutdownDelayMs: number;
+  /** Bound on finishing in-flight requests once the listener closes (after the delay). */
   shutdownTimeoutMs: number;
   bodyLimitBytes: number;
   /** FEATURE_<NAME>=on|off, keyed by lower-case flag name. */
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     whatsappToken: env.WHATSAPP_TOKEN || undefined,
     graphApiUrl: env.WHATSAPP_GRAPH_URL || 'https://graph.facebook.com/v21.0',
     logLevel: env.LOG_LEVEL || 'info',
+    shutdownDelayMs: int(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 600000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 100, 600000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     featureEnv: featureEnv(env),

@@ -102,9 +102,17 @@ async function main(): Promise<void> {
     },
     'listening',
   );
-  const drainer = trackServer(server, service.state, log, config.shutdownTimeoutMs);
-  const shutdown = async (signal: string) => {
-    const code = await drainer.drain(signal);
+  const drainer = trackServer(server, service.state, log, {
+    delayMs: config.shutdownDelayMs,
+    timeoutMs: config.shutdownTimeoutMs,
+  });
+  let exiting = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    // A second signal cuts the pre-stop delay short; Ctrl-C (SIGINT) has no load balancer to wait for.
+    const drained = drainer.drain(signal, signal === 'SIGINT');
+    if (exiting) return;
+    exiting = true;
+    const code = await drained;
     // A database that stopped answering must not hold the exit open: the store gets a bounded moment to close.
     const closed = await Promise.race([
       service.close().then(
@@ -120,8 +128,8 @@ async function main(): Promise<void> {
     log.info({ event: 'exit', code }, 'stopped');
     process.exit(code);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   try {
     await service.start();
     log.info(

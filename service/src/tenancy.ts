@@ -1,7 +1,10 @@
-/** Resolves the tenant of a request once; an unknown user or number falls back to `default`, warned once per key and counted. */
+/**
+ * Resolves the tenant of a request once; an unknown user or number falls back to `default`, counted
+ * every time, warned once per key (and, through the log limiter, a few times per minute at most).
+ */
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { TenantSource } from './context.js';
+import type { LogLimiter } from './log-limiter.js';
 import type { ServiceMetrics } from './metrics.js';
 import { normalizeUserId, type TenantDirectory } from './tenants/document.js';
 import type { Tenant } from './tenants/types.js';
@@ -21,7 +24,7 @@ export class TenantResolver {
   private warned = new Set<string>();
 
   constructor(
-    private readonly log: Logger,
+    private readonly warnings: LogLimiter,
     private readonly metrics: ServiceMetrics | undefined,
     private readonly maxWarnedKeys = 10000,
   ) {}
@@ -59,7 +62,7 @@ export class TenantResolver {
       this.warned.add(k);
       // The key may be a guest's phone number: log a short digest, not the number.
       const key_digest = keyDigest(key);
-      this.log.warn(
+      this.warnings.warn(
         { event: 'unknown_tenant', lookup: source, key_digest, request_id, tenant_id: 'default' },
         'no tenant matches; using tenant "default"',
       );

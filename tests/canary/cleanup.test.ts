@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
 import { parseCommandFile } from '../support/github-runner.js';
 import { alive, freePort, listening } from '../support/ports.js';
-import { expectExit, runNode, type Finished } from '../support/processes.js';
+import { allEnd, expectExit, runNode, type Finished } from '../support/processes.js';
 import { resolvePlan } from '../../lib/canary/plan.js';
 import { runPostCleanup, type SavedState } from '../../lib/canary/post.js';
 import { PROMOTE_SETTLE_MS, runCanary } from '../../lib/canary/run.js';
@@ -73,7 +73,7 @@ test('SIGTERM to the CLI mid-run rolls back, stops both local processes and exit
   expect(existsSync(join(cwd, 'reports'))).toBe(false);
 });
 
-test('a main step killed outright leaves its processes to the post step, which stops them from the saved state', async () => {
+test('a main step killed outright: its processes end with it, and the post step still cleans up from the saved state', async () => {
   const workspace = join(work, 'killed');
   mkdirSync(workspace);
   const files = runnerFiles();
@@ -90,7 +90,8 @@ test('a main step killed outright leaves its processes to the post step, which s
     const pids = pidsIn(r.stdout);
     stray.push(...pids);
     expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(alive(pid)).toBe(true); // orphaned until the post step runs
+    // Tied to the main step (lib/tied-child.ts): no orphan waits for the post step (issue 11, row 2).
+    expect(await allEnd(pids, 2000)).toBe(true);
 
     // The runner hands the saved state to the post step as STATE_<name>.
     const state = parseCommandFile(readFileSync(files.state, 'utf8'));
@@ -134,7 +135,7 @@ function commandScripts(dir: string, deployExit = 0, promoteBody = 'true'): Reco
     deploy: script(
       'deploy',
       deployExit === 0
-        ? `PORT=$CANARY_PORT SERVICE_TRACK=$CANARY_TRACK nohup node ${join(repoRoot, 'build/service/src/main.js')} >${dir}/canary.out 2>&1 &\necho $! > ${dir}/canary.pid\necho "CANARY_URL=http://127.0.0.1:$CANARY_PORT"`
+        ? `PORT=$CANARY_PORT SERVICE_TRACK=$CANARY_TRACK SHUTDOWN_DELAY_MS=0 nohup node ${join(repoRoot, 'build/service/src/main.js')} >${dir}/canary.out 2>&1 &\necho $! > ${dir}/canary.pid\necho "CANARY_URL=http://127.0.0.1:$CANARY_PORT"`
         : `echo "error: the cluster refused the deployment" >&2\nexit ${deployExit}`,
     ),
     promote: script('promote', promoteBody),

@@ -1,5 +1,7 @@
 /** Child processes run the way a user or a runner runs them, with their whole output collected. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { spawnTied } from '../../lib/tied-child.js';
 
 export interface Finished {
   code: number | null;
@@ -16,14 +18,14 @@ export function collect(child: ChildProcess): Promise<Finished> {
   return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
 }
 
-/** `node script args…` with exactly this environment (nothing inherited). */
+/** `node script args…` with exactly this environment (nothing inherited), ended with the test process whatever happens. */
 export function runNode(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTied(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   return { child, done: collect(child) };
 }
 
@@ -34,4 +36,27 @@ export function expectExit(r: Finished, code: number | null, signal: NodeJS.Sign
       `exit ${r.code}/${r.signal}, expected ${code}/${signal}; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
     );
   }
+}
+
+/**
+ * The process runs: it exists and is not a zombie (a zombie has ended; it only waits for its parent,
+ * or pid 1 once orphaned, to reap it, which a container's init may do late). Linux /proc.
+ */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves whether every one of `pids` stopped running within `timeoutMs`. */
+export async function allEnd(pids: number[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(running)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }

@@ -3,7 +3,7 @@
  * service process scraped by it; optionally behind basic auth, or behind a small proxy that wants a
  * bearer token and a tenant header.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { drive, smokeRequests, type DriveOptions } from '../../lib/load/driver.js';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { spawnTied, stopChild } from '../../lib/tied-child.js';
 import { findOnPath } from '../../lib/which.js';
 import { freePort } from './ports.js';
 
@@ -111,7 +112,8 @@ export async function startPrometheusWith(opts: PrometheusOptions): Promise<Prom
       });
     }
   }
-  const child = spawn(
+  // Tied to this process: a test worker killed outright does not leave Prometheus running.
+  const child = spawnTied(
     'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -123,15 +125,9 @@ export async function startPrometheusWith(opts: PrometheusOptions): Promise<Prom
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(child, 5000);
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;

@@ -6,7 +6,7 @@
  * A single strong cue (weight 3) gives 0.86, a lone hint (weight 1) 0.49.
  */
 import { INTENTS, LANGUAGE_HINTS, LEXICON, type Intent, type Lang } from './lexicon.js';
-import { editDistance, tokenize } from './text.js';
+import { charCounts, countsDiffer, editDistance, tokenize } from './text.js';
 
 export const DEFAULT_THRESHOLD = 0.5;
 /**
@@ -48,6 +48,7 @@ const PATTERNS: Pattern[] = INTENTS.flatMap((intent) =>
 const FUZZY_WORDS = PATTERNS.filter((p) => p.parts.length === 1 && p.parts[0]!.word.length >= 5).map((p) => ({
   p,
   word: p.parts[0]!.word,
+  counts: charCounts(p.parts[0]!.word),
 }));
 
 const HINTS = new Map<string, 'es' | 'en'>();
@@ -97,8 +98,10 @@ export function classify(text: string, opts: ClassifyOptions = {}): Classificati
       if (matchedToken[i] || t.length < 5) continue;
       budget--;
       const max = t.length >= 8 ? 2 : 1;
-      for (const { p, word } of FUZZY_WORDS) {
-        if (editDistance(t, word, max) <= max || (p.parts[0]!.prefix && fuzzyPrefix(t, word))) {
+      const counts = charCounts(t);
+      for (const { p, word, counts: wordCounts } of FUZZY_WORDS) {
+        const whole = !countsDiffer(counts, wordCounts, max) && editDistance(t, word, max) <= max;
+        if (whole || (p.parts[0]!.prefix && fuzzyPrefix(t, word))) {
           scores.set(p.intent, (scores.get(p.intent) ?? 0) + p.weight * 0.8);
           if (p.lang !== '*') langScore[p.lang] += p.weight;
           break;

@@ -8,7 +8,9 @@ import {
   type TenantsDocument,
 } from './types.js';
 
-const ID_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** Longest tenant id (the id pattern's bound); the admin routes refuse longer ones before any lookup. */
+export const MAX_TENANT_ID = 63;
+const ID_RE = new RegExp(`^[a-z0-9][a-z0-9_-]{0,${MAX_TENANT_ID - 1}}$`);
 
 /** Phone-like ids compare by digits only, so "+34 600 000 001" (API) matches "34600000001" (WhatsApp `from`). */
 export function normalizeUserId(id: string): string {

@@ -71,3 +71,8 @@ export interface TenantStore {
 export class TenantDataError extends Error {
   override name = 'TenantDataError';
 }
+
+/** The store cannot persist a change now (its directory is gone, say): the admin API answers 503 with the message. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}

@@ -1,4 +1,7 @@
-/** Extracts guest text messages from a Cloud API webhook payload; anything else (statuses, media) is skipped. */
+/**
+ * Extracts guest text messages from a Cloud API webhook payload; anything else (statuses, media, and
+ * texts longer than WhatsApp allows, which cannot come from it) is skipped.
+ */
 export interface InboundMessage {
   phoneNumberId: string;
   from: string;
@@ -6,6 +9,9 @@ export interface InboundMessage {
   text: string;
   name?: string;
 }
+
+/** WhatsApp's limit for the body of a text message (also the JSON API's `text` limit). */
+export const MAX_TEXT_CHARS = 4096;
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined =>
@@ -37,7 +43,13 @@ export function parseWebhook(
       for (const message of arr(value.messages)) {
         const m = obj(message);
         const body = obj(m?.text)?.body;
-        if (m?.type !== 'text' || typeof body !== 'string' || typeof m.from !== 'string' || typeof m.id !== 'string') {
+        if (
+          m?.type !== 'text' ||
+          typeof body !== 'string' ||
+          body.length > MAX_TEXT_CHARS ||
+          typeof m.from !== 'string' ||
+          typeof m.id !== 'string'
+        ) {
           skipped++;
           continue;
         }
