@@ -7,7 +7,7 @@
  * 2 usage or setup error (bad flag, unreadable budget or results, service did not start), 128 + the
  * signal number when interrupted (130 Ctrl-C, 143 SIGTERM; the service is stopped, no report written).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,7 @@ import { buildSmokeReport, type SmokeReport } from '../core/src/gate/report.js';
 import { readK6Result } from '../core/src/k6/index.js';
 import type { LoadResult } from '../core/src/load-result.js';
 import { writeJsonAtomic } from '../lib/atomic-write.js';
+import { k6Failure, runK6 } from '../lib/k6/run.js';
 import { drive, samplesToLoadResult, smokeRequests } from '../lib/load/driver.js';
 import { repoFile } from '../lib/load/scenario.js';
 import { startService, type ServiceHandle } from '../lib/service-process.js';
@@ -98,32 +99,34 @@ function git(args: string[]): string | undefined {
   }
 }
 
-async function runK6(k6: string, service: ServiceHandle, durationS: number, signal: AbortSignal): Promise<LoadResult> {
+async function runSmokeK6(
+  k6: string,
+  service: ServiceHandle,
+  durationS: number,
+  signal: AbortSignal,
+): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'hotel-perf-k6-'));
   const exportFile = join(dir, 'summary-export.json');
   try {
-    const child = spawn(
+    const r = await runK6({
       k6,
-      [
-        'run',
+      script: repoFile('k6/smoke.js'),
+      flags: [
         '--quiet',
-        `--summary-export=${exportFile}`,
         '-e',
         `BASE_URL=${service.url}`,
         '-e',
         `SUMMARY_PATH=${join(dir, 'handle-summary.json')}`,
         '-e',
         `DURATION_S=${durationS}`,
-        repoFile('k6/smoke.js'),
       ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
-    );
-    const onAbort = () => child.kill('SIGINT');
-    signal.addEventListener('abort', onAbort, { once: true });
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    signal.removeEventListener('abort', onAbort);
+      outputs: { summaryExport: exportFile },
+      signal,
+      log: { info: (line) => console.error(line) },
+    });
     // k6 exits 99 when its thresholds are crossed: the gate reads and reports those itself.
-    if (code !== 0 && code !== 99) throw new Error(`k6 exited with status ${code}`);
+    const failure = k6Failure(r);
+    if (failure) throw new Error(failure);
     return await readK6Result(exportFile);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -200,7 +203,7 @@ export async function main(argv: string[]): Promise<number> {
           `smoke: service at ${service.url}; ${k6 ? 'k6' : 'built-in driver'}, ${budget.smoke.vus} connections, up to ${durationS} s / ${budget.smoke.max_requests} requests`,
         );
       if (k6) {
-        result = await runK6(k6, service, durationS, abort.signal);
+        result = await runSmokeK6(k6, service, durationS, abort.signal);
       } else {
         const started = performance.now();
         const samples = await drive(

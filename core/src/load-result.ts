@@ -13,6 +13,20 @@ export interface ThresholdResult {
   ok: boolean;
 }
 
+/** One endpoint's share of a run: a request name (k6's `name` tag, which defaults to the URL) or URL. */
+export interface EndpointResult {
+  name: string;
+  /** Requests of this endpoint; undefined where the format does not count them per endpoint. */
+  requests?: number;
+  failed_requests?: number;
+  /** failed_requests / requests; NaN when requests is 0. */
+  error_rate?: number;
+  /** http_req_duration p95 of this endpoint, ms (NaN when only an interval is known, see p95_range_ms). */
+  p95_ms: number;
+  /** Where several summaries were combined: the interval the endpoint's p95 lies in. */
+  p95_range_ms?: [number, number];
+}
+
 export interface LoadResult {
   source: { format: K6Format; file?: string; k6_version?: string };
   /** Total HTTP requests (http_reqs count). */
@@ -34,4 +48,6 @@ export interface LoadResult {
   thresholds: ThresholdResult[];
   /** Duration of the test run in seconds, when known. */
   duration_s?: number;
+  /** Per endpoint, where the output names requests (NDJSON tags, `http_req_duration{name:...}` sub-metrics). */
+  endpoints?: EndpointResult[];
 }
