@@ -3,7 +3,7 @@
  * loads it (k6 when on PATH, else the built-in driver, same scenario and budget), gates the result
  * with the same core as the smoke-gate action, writes the report and prints the verdict.
  *
- * Exit status: 0 pass, 1 fail, 0 inconclusive (printed as a warning: too few requests to judge),
+ * Exit status: 0 pass, 1 fail, 0 inconclusive (printed as a warning with the reason),
  * 2 usage or setup error (bad flag, unreadable budget or results, service did not start), 128 + the
  * signal number when interrupted (130 Ctrl-C, 143 SIGTERM; the service is stopped, no report written).
  */
@@ -249,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.json) console.log(JSON.stringify(report, null, 2));
   else console.log(`${table(report)}\nreport: ${args.report}`);
   if (report.verdict === 'inconclusive')
-    console.error('smoke: WARNING the result is inconclusive (too few requests to judge); not failing');
+    console.error(`smoke: WARNING the result is inconclusive (${report.reasons.join('; ')}); not failing`);
   return report.verdict === 'fail' ? 1 : 0;
 }
 
