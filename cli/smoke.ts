@@ -17,7 +17,7 @@ import { DEFAULT_BUDGET_PATH, loadBudget, type Budget } from '../core/src/budget
 import { evaluateGate } from '../core/src/gate/evaluate.js';
 import { fmtMs, fmtPct } from '../core/src/gate/format.js';
 import { buildSmokeReport, type SmokeReport } from '../core/src/gate/report.js';
-import { readK6Result } from '../core/src/k6/index.js';
+import { readK6Result, readK6Results } from '../core/src/k6/index.js';
 import type { LoadResult } from '../core/src/load-result.js';
 import { writeJsonAtomic } from '../lib/atomic-write.js';
 import { k6Failure, runK6 } from '../lib/k6/run.js';
@@ -28,7 +28,8 @@ import { findOnPath } from '../lib/which.js';
 
 const USAGE = `usage: npm run smoke -- [options]
 
-  --results <file>   gate an existing k6 output file instead of running load
+  --results <file>   gate an existing k6 output instead of running load; repeat it or give a
+                     quoted glob ('out/*.ndjson') to gate several files as one run
   --budget <file>    budget file (default k6/budget.json)
   --duration <s>     load duration in seconds (default: the budget's smoke.duration_s)
   --driver <d>       auto (k6 when on PATH, else built-in), k6 or builtin (default auto)
@@ -42,7 +43,7 @@ exit status: 0 pass, 1 fail, 0 inconclusive (with a warning), 2 usage or setup e
 class UsageError extends Error {}
 
 interface Args {
-  results?: string;
+  results?: string[];
   budget: string;
   durationS?: number;
   report: string;
@@ -56,7 +57,7 @@ function parse(argv: string[]): Args | 'help' {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        results: { type: 'string' },
+        results: { type: 'string', multiple: true },
         budget: { type: 'string' },
         duration: { type: 'string' },
         driver: { type: 'string', default: 'auto' },
@@ -81,7 +82,7 @@ function parse(argv: string[]): Args | 'help' {
   if (driver !== 'auto' && driver !== 'k6' && driver !== 'builtin')
     throw new UsageError(`--driver must be auto, k6 or builtin, got ${JSON.stringify(driver)}`);
   args.driver = driver;
-  if (values.results) args.results = resolve(values.results);
+  if (values.results) args.results = values.results;
   if (values.duration !== undefined) {
     const d = Number(values.duration.replace(/s$/, ''));
     if (!Number.isFinite(d) || d <= 0 || d > 600)
@@ -142,7 +143,8 @@ function table(report: SmokeReport): string {
       c.id === 'p95' && report.measured.p95_ci_ms
         ? ` (95 % CI ${report.measured.p95_ci_ms.map(fmtMs).join(' - ')})`
         : '';
-    return [c.label, `${fmt(c.measured)}${ci}`, `${c.comparator} ${fmt(c.limit)}${c.gating ? '' : ' (info)'}`, status];
+    const measured = c.measured === null && c.range ? `between ${c.range.map(fmtMs).join(' and ')}` : fmt(c.measured);
+    return [c.label, `${measured}${ci}`, `${c.comparator} ${fmt(c.limit)}${c.gating ? '' : ' (info)'}`, status];
   });
   const head = ['check', 'measured', 'limit', 'status'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -155,6 +157,11 @@ function table(report: SmokeReport): string {
   out.push(
     `verdict: ${report.verdict.toUpperCase()}  (${report.measured.requests} requests, source ${report.source.format})`,
   );
+  for (const p of report.parts)
+    out.push(
+      `  part ${p.file}: ${p.format}, ${p.requests} requests, ${p.failed_requests} failed, p95 ${fmtMs(p.p95_ms)}`,
+    );
+  if (report.combination) out.push(`  ${report.combination}`);
   for (const r of report.reasons) out.push(`  - ${r}`);
   for (const w of report.warnings) out.push(`  warning: ${w}`);
   return out.join('\n');
@@ -191,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
   let result: LoadResult;
   try {
     if (args.results) {
-      result = await readK6Result(args.results);
+      result = await readK6Results(args.results, process.cwd());
     } else {
       const durationS = args.durationS ?? budget.smoke.duration_s;
       const k6 = args.driver === 'builtin' ? undefined : findOnPath('k6');

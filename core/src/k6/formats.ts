@@ -8,8 +8,9 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { K6Format, LoadResult } from '../load-result.js';
+import type { K6Read } from './combine.js';
 import { EXPECTED_FORMATS, K6FormatError } from './errors.js';
-import { readK6Ndjson } from './ndjson.js';
+import { readK6NdjsonParts } from './ndjson.js';
 import { isK6JsonRecord } from './points.js';
 import {
   isHandleSummary,
@@ -35,8 +36,13 @@ export interface K6Probe {
 export interface K6FormatEntry {
   format: K6OutputFormat;
   sniff(probe: K6Probe): boolean;
-  read(probe: K6Probe): Promise<LoadResult>;
+  /** The file's result; NDJSON also gives its samples, so several files combine exactly. */
+  read(probe: K6Probe): Promise<K6Read>;
 }
+
+const summary =
+  (reader: (doc: unknown, file: string) => LoadResult) =>
+  async (p: K6Probe): Promise<K6Read> => ({ result: reader(p.document(), p.file) });
 
 /** The document for the summary formats' sniffs; never parsed when the first line already says NDJSON. */
 const summaryDocument = (p: K6Probe): unknown => (isK6JsonRecord(p.firstLine) ? undefined : p.document());
@@ -45,22 +51,22 @@ export const K6_FORMATS: readonly K6FormatEntry[] = [
   {
     format: 'ndjson',
     sniff: (p) => isK6JsonRecord(p.firstLine),
-    read: async (p) => readK6Ndjson(p.file),
+    read: async (p) => readK6NdjsonParts(p.file),
   },
   {
     format: 'machine-readable',
     sniff: (p) => isMachineReadableSummary(summaryDocument(p)),
-    read: async (p) => readMachineReadableSummary(p.document(), p.file),
+    read: summary(readMachineReadableSummary),
   },
   {
     format: 'handle-summary',
     sniff: (p) => isHandleSummary(summaryDocument(p)),
-    read: async (p) => readHandleSummary(p.document(), p.file),
+    read: summary(readHandleSummary),
   },
   {
     format: 'summary-export',
     sniff: (p) => isSummaryExport(summaryDocument(p)),
-    read: async (p) => readSummaryExport(p.document(), p.file),
+    read: summary(readSummaryExport),
   },
 ];
 

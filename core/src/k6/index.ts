@@ -16,6 +16,15 @@ export {
   type K6Probe,
 } from './formats.js';
 export { readK6Ndjson } from './ndjson.js';
+export {
+  combineK6Reads,
+  readK6File,
+  readK6Results,
+  resolveResultFiles,
+  splitResultsInput,
+  ResultsInputError,
+  type K6Read,
+} from './combine.js';
 export { scanK6Points, isK6JsonRecord, type K6Point, type PointMetric } from './points.js';
 
 /** Which k6 format a file holds, from its content; throws K6FormatError when none fits. */
@@ -26,5 +35,5 @@ export async function detectK6Format(path: string): Promise<K6OutputFormat> {
 /** Reads any supported k6 output file and reduces it to a LoadResult. */
 export async function readK6Result(path: string): Promise<LoadResult> {
   const probe = probeK6File(path);
-  return formatOf(probe).read(probe);
+  return (await formatOf(probe).read(probe)).result;
 }

@@ -231,7 +231,13 @@ export function ndjsonResult(partials: readonly NdjsonPartial[], file: string): 
   return result;
 }
 
+/** Reads a k6 `--out json` NDJSON file in one pass: its result and its samples. */
+export function readK6NdjsonParts(path: string): { result: LoadResult; partials: NdjsonPartial[] } {
+  const partials = [scanNdjsonPartial(path)];
+  return { result: ndjsonResult(partials, path), partials };
+}
+
 /** Reads a k6 `--out json` NDJSON file in one pass. */
 export function readK6Ndjson(path: string): LoadResult {
-  return ndjsonResult([scanNdjsonPartial(path)], path);
+  return readK6NdjsonParts(path).result;
 }
