@@ -57,6 +57,11 @@ export interface LoadResult {
    * interval (the smallest and the largest file's p95).
    */
   p95_range_ms?: [number, number];
+  /**
+   * Set when there were too many samples to keep each (more than 10 million): percentiles then come
+   * from a histogram and are within this relative error of the exact ones.
+   */
+  percentile_error_bound?: number;
   /** The files combined into this result, when there were several. */
   parts?: ResultPart[];
   /** How the parts were combined, in one sentence. */

@@ -68,6 +68,8 @@ function statusIcon(c: GateCheck): string {
 
 function measuredCell(c: GateCheck, r: SmokeReport): string {
   if (c.measured === null && c.range) return `between ${fmtMs(c.range[0])} and ${fmtMs(c.range[1])}`;
+  if (c.id === 'p95' && r.measured.percentile_error_bound !== null && c.measured !== null)
+    return `${fmtMs(c.measured)} (± ${fmtPct(r.measured.percentile_error_bound)}, from a histogram of ${r.measured.requests} requests)`;
   if (c.id === 'p95' && r.measured.p95_ci_ms) {
     const [lo, hi] = r.measured.p95_ci_ms;
     return `${fmtMs(c.measured)} (95 % CI ${fmtMs(lo)} – ${fmtMs(hi)})`;

@@ -68,6 +68,8 @@ export interface SmokeReport {
     p95_ci_ms: [number, number] | null;
     /** Several summaries combined: the p95 over all requests lies in this interval (p95_ms is then null). */
     p95_range_ms: [number, number] | null;
+    /** More than 10 million samples: percentiles from a histogram, within this relative error; null when exact. */
+    percentile_error_bound: number | null;
     p90_ms: number | null;
     med_ms: number | null;
     avg_ms: number | null;
@@ -165,6 +167,7 @@ export function buildSmokeReport(input: BuildSmokeReportInput): SmokeReport {
       p95_ms: n(l.p95),
       p95_ci_ms: result.p95_ci_ms ? [result.p95_ci_ms[0], result.p95_ci_ms[1]] : null,
       p95_range_ms: result.p95_range_ms ? [result.p95_range_ms[0], result.p95_range_ms[1]] : null,
+      percentile_error_bound: result.percentile_error_bound ?? null,
       p90_ms: n(l.p90),
       med_ms: n(l.med),
       avg_ms: n(l.avg),

@@ -13,6 +13,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { EndpointResult, LoadResult, ResultPart } from '../load-result.js';
 import { formatOf, probeK6File, type K6OutputFormat } from './formats.js';
 import { ndjsonResult, type NdjsonPartial } from './ndjson.js';
+import type { ParallelOptions } from './ndjson-parallel.js';
 
 /** A `results` input that names no file: one user-facing line. */
 export class ResultsInputError extends Error {
@@ -61,9 +62,9 @@ export interface K6Read {
 }
 
 /** Reads one file through the format registry. */
-export async function readK6File(file: string): Promise<K6Read> {
+export async function readK6File(file: string, opts?: ParallelOptions): Promise<K6Read> {
   const probe = probeK6File(file);
-  return formatOf(probe).read(probe);
+  return formatOf(probe).read(probe, opts);
 }
 
 function partOf(r: LoadResult): ResultPart {
@@ -179,9 +180,13 @@ export function combineK6Reads(reads: readonly K6Read[]): LoadResult {
 }
 
 /** Reads every file named by `inputs` (paths or globs relative to `cwd`) into one LoadResult. */
-export async function readK6Results(inputs: readonly string[], cwd: string): Promise<LoadResult> {
+export async function readK6Results(
+  inputs: readonly string[],
+  cwd: string,
+  opts?: ParallelOptions,
+): Promise<LoadResult> {
   const files = resolveResultFiles(inputs, cwd);
   const reads: K6Read[] = [];
-  for (const f of files) reads.push(await readK6File(f));
+  for (const f of files) reads.push(await readK6File(f, opts));
   return combineK6Reads(reads);
 }

@@ -10,7 +10,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, stat
 import type { K6Format, LoadResult } from '../load-result.js';
 import type { K6Read } from './combine.js';
 import { EXPECTED_FORMATS, K6FormatError } from './errors.js';
-import { readK6NdjsonParts } from './ndjson.js';
+import { readNdjsonParallel, type ParallelOptions } from './ndjson-parallel.js';
 import { isK6JsonRecord } from './points.js';
 import {
   isHandleSummary,
@@ -37,7 +37,7 @@ export interface K6FormatEntry {
   format: K6OutputFormat;
   sniff(probe: K6Probe): boolean;
   /** The file's result; NDJSON also gives its samples, so several files combine exactly. */
-  read(probe: K6Probe): Promise<K6Read>;
+  read(probe: K6Probe, opts?: ParallelOptions): Promise<K6Read>;
 }
 
 const summary =
@@ -51,7 +51,7 @@ export const K6_FORMATS: readonly K6FormatEntry[] = [
   {
     format: 'ndjson',
     sniff: (p) => isK6JsonRecord(p.firstLine),
-    read: async (p) => readK6NdjsonParts(p.file),
+    read: (p, opts) => readNdjsonParallel(p.file, p.size, opts),
   },
   {
     format: 'machine-readable',

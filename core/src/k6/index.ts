@@ -4,6 +4,7 @@
  */
 import type { LoadResult } from '../load-result.js';
 import { formatOf, probeK6File, type K6OutputFormat } from './formats.js';
+import type { ParallelOptions } from './ndjson-parallel.js';
 
 export { K6FormatError, EXPECTED_FORMATS } from './errors.js';
 export {
@@ -15,7 +16,9 @@ export {
   type K6OutputFormat,
   type K6Probe,
 } from './formats.js';
-export { readK6Ndjson } from './ndjson.js';
+export { readK6Ndjson, MAX_EXACT_SAMPLES } from './ndjson.js';
+export { readNdjsonParallel, PARALLEL_MIN_BYTES, type ParallelOptions } from './ndjson-parallel.js';
+export { HISTOGRAM_ERROR_BOUND } from '../stats/sample-store.js';
 export {
   combineK6Reads,
   readK6File,
@@ -33,7 +36,7 @@ export async function detectK6Format(path: string): Promise<K6OutputFormat> {
 }
 
 /** Reads any supported k6 output file and reduces it to a LoadResult. */
-export async function readK6Result(path: string): Promise<LoadResult> {
+export async function readK6Result(path: string, opts?: ParallelOptions): Promise<LoadResult> {
   const probe = probeK6File(path);
-  return (await formatOf(probe).read(probe)).result;
+  return (await formatOf(probe).read(probe, opts)).result;
 }

@@ -5,7 +5,7 @@
  * p95 of the run and of every endpoint is exact (k6's rule over every sample).
  */
 import type { EndpointResult, LoadResult } from '../load-result.js';
-import { SortedRuns } from '../stats/sorted-runs.js';
+import { CombinedSamples, HISTOGRAM_ERROR_BOUND, SampleStore, type StoredSamples } from '../stats/sample-store.js';
 import { K6FormatError } from './errors.js';
 import { scanK6Points, type K6Point, type PointMetric, type ScanRange } from './points.js';
 
@@ -25,26 +25,15 @@ const CHECKS = 3;
 export const MAX_ENDPOINTS = 200;
 export const OTHER_ENDPOINTS = '(other endpoints)';
 
-/** A growable array of doubles. */
-class Samples {
-  values = new Float64Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.n++] = v;
-  }
-  /** The samples, sorted, trimmed to their count. */
-  sorted(): Float64Array {
-    return this.values.slice(0, this.n).sort();
-  }
-}
+/**
+ * Samples kept exactly per scan (one file, or one thread's share of it): past this many, percentiles
+ * come from a histogram within HISTOGRAM_ERROR_BOUND. 6 M per thread keeps a run of 10 M samples or
+ * more exact when split in two (a file's halves differ by far less than 20 %), at 8 bytes each.
+ */
+export const MAX_EXACT_SAMPLES = 6_000_000;
 
 interface EndpointAcc {
-  durations: Samples;
+  durations: SampleStore;
   failed: number;
   failedPoints: number;
 }
@@ -61,8 +50,13 @@ export interface NdjsonPartial {
   checksTotal: number;
   firstTime?: string | undefined;
   lastTime?: string | undefined;
-  /** Per endpoint name: sorted durations, failed requests and http_req_failed points. */
-  endpoints: { name: string; durations: Float64Array; failed: number; failedPoints: number }[];
+  /** Per endpoint name: its durations, failed requests and http_req_failed points. */
+  endpoints: { name: string; durations: StoredSamples; failed: number; failedPoints: number }[];
+}
+
+export interface ScanOptions {
+  /** Samples kept exactly before switching to the histogram (default MAX_EXACT_SAMPLES). */
+  maxExactSamples?: number;
 }
 
 /** Endpoint of a point: its `name` tag, else its `url` tag. */
@@ -72,6 +66,7 @@ function endpointOf(p: K6Point): string {
 
 class NdjsonAccumulator {
   private readonly endpoints = new Map<string, EndpointAcc>();
+  private exactLeft: number;
   reqs = 0;
   reqPoints = 0;
   failed = 0;
@@ -83,12 +78,17 @@ class NdjsonAccumulator {
   private lastName: string | undefined;
   private lastEndpoint: EndpointAcc | undefined;
 
+  constructor(maxExactSamples: number) {
+    this.exactLeft = maxExactSamples;
+  }
+
   private endpoint(name: string): EndpointAcc {
     if (name === this.lastName) return this.lastEndpoint!;
     let e = this.endpoints.get(name);
     if (!e) {
       if (this.endpoints.size >= MAX_ENDPOINTS) return this.endpoint(OTHER_ENDPOINTS);
-      e = { durations: new Samples(), failed: 0, failedPoints: 0 };
+      e = { durations: new SampleStore(), failed: 0, failedPoints: 0 };
+      if (this.exactLeft < 0) e.durations.toHistogram();
       this.endpoints.set(name, e);
     }
     this.lastName = name;
@@ -99,6 +99,7 @@ class NdjsonAccumulator {
   readonly visit = (p: K6Point): void => {
     switch (p.metric) {
       case DURATION:
+        if (--this.exactLeft === -1) for (const e of this.endpoints.values()) e.durations.toHistogram();
         this.endpoint(endpointOf(p)).durations.push(p.value);
         break;
       case REQS:
@@ -137,7 +138,7 @@ class NdjsonAccumulator {
       lastTime: this.lastTime,
       endpoints: [...this.endpoints].map(([name, e]) => ({
         name,
-        durations: e.durations.sorted(),
+        durations: e.durations.stored(),
         failed: e.failed,
         failedPoints: e.failedPoints,
       })),
@@ -146,28 +147,28 @@ class NdjsonAccumulator {
 }
 
 /** Scans one file (or a byte range of it) into a partial result. */
-export function scanNdjsonPartial(file: string, range?: ScanRange): NdjsonPartial {
-  const acc = new NdjsonAccumulator();
+export function scanNdjsonPartial(file: string, range?: ScanRange, opts: ScanOptions = {}): NdjsonPartial {
+  const acc = new NdjsonAccumulator(opts.maxExactSamples ?? MAX_EXACT_SAMPLES);
   const stats = scanK6Points(file, GATE_METRICS, acc.visit, range);
   return acc.partial(stats);
 }
 
-function endpointRows(partials: readonly NdjsonPartial[]): { rows: EndpointResult[]; all: SortedRuns } {
-  const byName = new Map<string, { runs: Float64Array[]; failed: number; failedPoints: number }>();
+function endpointRows(partials: readonly NdjsonPartial[]): { rows: EndpointResult[]; all: CombinedSamples } {
+  const byName = new Map<string, { samples: StoredSamples[]; failed: number; failedPoints: number }>();
   for (const part of partials) {
     for (const e of part.endpoints) {
-      const row = byName.get(e.name) ?? { runs: [], failed: 0, failedPoints: 0 };
-      row.runs.push(e.durations);
+      const row = byName.get(e.name) ?? { samples: [], failed: 0, failedPoints: 0 };
+      row.samples.push(e.durations);
       row.failed += e.failed;
       row.failedPoints += e.failedPoints;
       byName.set(e.name, row);
     }
   }
   const rows: EndpointResult[] = [];
-  const allRuns: Float64Array[] = [];
+  const all: StoredSamples[] = [];
   for (const [name, r] of byName) {
-    allRuns.push(...r.runs);
-    const samples = new SortedRuns(r.runs);
+    all.push(...r.samples);
+    const samples = new CombinedSamples(r.samples);
     // Every request has one http_req_duration and one http_req_failed point (k6 v0.31+).
     const requests = Math.max(samples.length, r.failedPoints);
     rows.push({
@@ -178,7 +179,7 @@ function endpointRows(partials: readonly NdjsonPartial[]): { rows: EndpointResul
       p95_ms: samples.percentile(0.95),
     });
   }
-  return { rows, all: new SortedRuns(allRuns) };
+  return { rows, all: new CombinedSamples(all) };
 }
 
 /**
@@ -206,6 +207,7 @@ export function ndjsonResult(partials: readonly NdjsonPartial[], file: string): 
     latency_ms: { p95: all.percentile(0.95) },
     thresholds: [],
   };
+  if (!all.exact) result.percentile_error_bound = HISTOGRAM_ERROR_BOUND;
   if (all.length > 0) {
     Object.assign(result.latency_ms, {
       p90: all.percentile(0.9),
@@ -231,9 +233,12 @@ export function ndjsonResult(partials: readonly NdjsonPartial[], file: string): 
   return result;
 }
 
-/** Reads a k6 `--out json` NDJSON file in one pass: its result and its samples. */
-export function readK6NdjsonParts(path: string): { result: LoadResult; partials: NdjsonPartial[] } {
-  const partials = [scanNdjsonPartial(path)];
+/** Reads a k6 `--out json` NDJSON file in one pass on this thread: its result and its samples. */
+export function readK6NdjsonParts(
+  path: string,
+  opts: ScanOptions = {},
+): { result: LoadResult; partials: NdjsonPartial[] } {
+  const partials = [scanNdjsonPartial(path, undefined, opts)];
   return { result: ndjsonResult(partials, path), partials };
 }
 

@@ -140,32 +140,52 @@ class BytePoint implements K6Point {
   /** Where the tags may start (after the value) and the line's end. */
   rest = 0;
   end = 0;
-  private readonly needles = new Map<string, Uint8Array>();
 
   time(): string {
     return this.buf.toString('latin1', this.timeStart, this.timeEnd);
   }
 
+  /** Per tag name: its `"name":"` bytes, where it next occurs in the buffer, and the last value read. */
+  private readonly tags = new Map<
+    string,
+    { needle: Buffer; next: number; from: number; bytes: Buffer; value: string }
+  >();
+
+  /** Called when the buffer is refilled: positions found in the old one are void. */
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    for (const t of this.tags.values()) t.from = t.next = -1;
+  }
+
   tag(name: string): string | undefined {
-    let needle = this.needles.get(name);
-    if (!needle) {
-      needle = Uint8Array.from(Buffer.from(`"${JSON.stringify(name).slice(1, -1)}":"`, 'utf8'));
-      this.needles.set(name, needle);
+    let t = this.tags.get(name);
+    if (!t) {
+      const needle = Buffer.from(`"${JSON.stringify(name).slice(1, -1)}":"`, 'utf8');
+      t = { needle, next: -1, from: -1, bytes: Buffer.alloc(0), value: '' };
+      this.tags.set(name, t);
     }
     const buf = this.buf;
-    const last = this.end - needle.length;
-    for (let i = this.rest; i <= last; i++) {
-      if (buf[i] !== QUOTE || !matchAt(buf, i, needle)) continue;
-      const vs = i + needle.length;
-      let ve = vs;
-      while (ve < this.end && buf[ve] !== QUOTE) {
-        // An escaped character: let JSON.parse decode the whole line.
-        if (buf[ve] === BACKSLASH) return parsedTag(buf.toString('utf8', this.rest, this.end), name);
-        ve++;
-      }
-      return buf.toString('utf8', vs, ve);
+    // The next occurrence at or after this point's tags: searched once per occurrence, not per line
+    // (a line without the tag does not scan the rest of the buffer again and again).
+    if (t.from < 0 || t.from > this.rest || (t.next >= 0 && t.next < this.rest)) {
+      t.from = this.rest;
+      t.next = buf.indexOf(t.needle, this.rest);
     }
-    return undefined;
+    if (t.next < 0 || t.next >= this.end) return undefined;
+    const vs = t.next + t.needle.length;
+    let ve = vs;
+    while (ve < this.end && buf[ve] !== QUOTE) {
+      // An escaped character: let JSON.parse decode the whole line.
+      if (buf[ve] === BACKSLASH) return parsedTag(buf.toString('utf8', this.rest, this.end), name);
+      ve++;
+    }
+    // Most points repeat the previous value (one request, several metrics): no new string then.
+    const len = ve - vs;
+    if (len !== t.bytes.length || buf.compare(t.bytes, 0, len, vs, ve) !== 0) {
+      t.bytes = Buffer.from(buf.subarray(vs, ve));
+      t.value = buf.toString('utf8', vs, ve);
+    }
+    return t.value;
   }
 }
 
@@ -247,6 +267,7 @@ class PointScanner {
       }
       const want = Math.min(buf.length - carry, end - pos);
       const got = want > 0 ? readSync(fd, buf, carry, want, pos) : 0;
+      this.point.reset(buf);
       pos += got;
       const total = carry + got;
       const atEnd = got === 0 || pos >= end;
@@ -298,7 +319,6 @@ class PointScanner {
     const value = parseNumber(buf, vs, ve);
     if (!Number.isFinite(value)) return false;
     const p = this.point;
-    p.buf = buf;
     p.metric = k;
     p.value = value;
     p.line = lineNo;

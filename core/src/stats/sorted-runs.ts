@@ -24,28 +24,6 @@ function upperBound(a: Float64Array, v: number, lo: number, hi: number): number 
   return lo;
 }
 
-/** The correctly rounded sum of non-overlapping partials (the last step of Python's math.fsum). */
-function roundPartials(p: number[]): number {
-  let n = p.length;
-  if (n === 0) return 0;
-  let hi = p[--n]!;
-  let lo = 0;
-  while (n > 0) {
-    const x = hi;
-    const y = p[--n]!;
-    hi = x + y;
-    const yr = hi - x;
-    lo = y - yr;
-    if (lo !== 0) break;
-  }
-  if (n > 0 && ((lo < 0 && p[n - 1]! < 0) || (lo > 0 && p[n - 1]! > 0))) {
-    const y = lo * 2;
-    const x = hi + y;
-    if (y === x - hi) hi = x;
-  }
-  return hi;
-}
-
 export class SortedRuns {
   readonly runs: readonly Float64Array[];
   readonly length: number;
@@ -94,28 +72,6 @@ export class SortedRuns {
 
   max(): number {
     return this.runs.reduce((m, r) => Math.max(m, r[r.length - 1]!), Number.NEGATIVE_INFINITY);
-  }
-
-  /** The sum, correctly rounded whatever the order (Shewchuk's exact partials), so a split run sums as the whole. */
-  sum(): number {
-    const partials: number[] = [];
-    for (const r of this.runs) {
-      for (let i = 0; i < r.length; i++) {
-        let x = r[i]!;
-        let k = 0;
-        for (let j = 0; j < partials.length; j++) {
-          let y = partials[j]!;
-          if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
-          const hi = x + y;
-          const lo = y - (hi - x);
-          if (lo !== 0) partials[k++] = lo;
-          x = hi;
-        }
-        partials.length = k;
-        partials.push(x);
-      }
-    }
-    return roundPartials(partials);
   }
 
   /** k6's percentile rule (linear interpolation at index (n - 1) * p), as `percentileSorted`. */
