@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BUDGET_PATH, loadBudget, type Budget } from '../core/src/budget.js';
+import type { BurnRateInput } from '../core/src/gate/burn-rate.js';
 import { evaluateGate } from '../core/src/gate/evaluate.js';
 import { fmtMs, fmtPct } from '../core/src/gate/format.js';
 import { buildSmokeReport, type SmokeReport } from '../core/src/gate/report.js';
@@ -21,9 +22,12 @@ import { readK6Result, readK6Results } from '../core/src/k6/index.js';
 import type { LoadResult } from '../core/src/load-result.js';
 import { writeJsonAtomic } from '../lib/atomic-write.js';
 import { k6Failure, runK6 } from '../lib/k6/run.js';
+import { parseNumber } from '../lib/inputs.js';
 import { drive, samplesToLoadResult, smokeRequests } from '../lib/load/driver.js';
 import { repoFile } from '../lib/load/scenario.js';
+import { checkPrometheusTarget, parseHeaderLines, PrometheusClient } from '../lib/prometheus.js';
 import { startService, type ServiceHandle } from '../lib/service-process.js';
+import { measureBurnRates, parseBurnRateSettings, type BurnRateSettings } from '../lib/smoke-burn-rate.js';
 import { findOnPath } from '../lib/which.js';
 
 const USAGE = `usage: npm run smoke -- [options]
@@ -35,6 +39,14 @@ const USAGE = `usage: npm run smoke -- [options]
   --driver <d>       auto (k6 when on PATH, else built-in), k6 or builtin (default auto)
   --report <file>    report path (default reports/performance/smoke-summary.json)
   --json             print the report JSON instead of the table
+
+  SLO burn rates (opt-in, measured in Prometheus; see docs/smoke-gate-burn-rates.md):
+  --burn-rate-action <a>      tighten (limits shrink on a fast burn) or fail (the gate fails on one)
+  --slo <ratio>               error SLO, e.g. 0.99
+  --latency-slo <ratio>       share of requests at or under the budget's p95 (default 0.95)
+  --prometheus-url <url>      Prometheus base URL (basic auth as https://user:password@host)
+  --prometheus-header <h>     "Name: value", repeatable (e.g. "X-Scope-OrgID: TENANT")
+  --burn-rate-selector <m>    label matchers added to every query, e.g. 'job="hotel"'
   -h, --help         this help
 
 exit status: 0 pass, 1 fail, 0 inconclusive (with a warning), 2 usage or setup error,
@@ -49,6 +61,7 @@ interface Args {
   report: string;
   json: boolean;
   driver: 'auto' | 'k6' | 'builtin';
+  burnRate?: { settings: BurnRateSettings; client: PrometheusClient };
 }
 
 function parse(argv: string[]): Args | 'help' {
@@ -63,6 +76,12 @@ function parse(argv: string[]): Args | 'help' {
         driver: { type: 'string', default: 'auto' },
         report: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'burn-rate-action': { type: 'string' },
+        slo: { type: 'string' },
+        'latency-slo': { type: 'string' },
+        'prometheus-url': { type: 'string' },
+        'prometheus-header': { type: 'string', multiple: true },
+        'burn-rate-selector': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -89,7 +108,28 @@ function parse(argv: string[]): Args | 'help' {
       throw new UsageError(`--duration must be seconds in (0, 600], got ${JSON.stringify(values.duration)}`);
     args.durationS = d;
   }
+  const burnRate = burnRateFlags(values);
+  if (burnRate) args.burnRate = burnRate;
   return args;
+}
+
+/** The burn-rate flags: settings and the Prometheus to ask, or undefined when --burn-rate-action is not given. */
+function burnRateFlags(values: Record<string, string | boolean | string[] | undefined>): Args['burnRate'] {
+  const text = (k: string): string | undefined => values[k] as string | undefined;
+  const url = text('prometheus-url');
+  const headers = parseHeaderLines('--prometheus-header', (values['prometheus-header'] as string[]) ?? [], 'value');
+  const slo = parseNumber('--slo', text('slo'), (v) => v > 0 && v < 1, 'a ratio in (0, 1), e.g. 0.99');
+  const settings = parseBurnRateSettings(
+    { action: text('burn-rate-action'), latencySlo: text('latency-slo'), selector: text('burn-rate-selector') },
+    { slo, prometheus: url !== undefined, label: (n) => `--${n}` },
+  );
+  if (!settings) {
+    const stray = ['slo', 'prometheus-url', 'prometheus-header'].find((k) => values[k] !== undefined);
+    if (stray) throw new UsageError(`--${stray} is for the burn rates: add --burn-rate-action tighten or fail`);
+    return undefined;
+  }
+  checkPrometheusTarget('--prometheus-url', url!, headers);
+  return { settings, client: new PrometheusClient(url!, { headers }) };
 }
 
 function git(args: string[]): string | undefined {
@@ -162,6 +202,7 @@ function table(report: SmokeReport): string {
       `  part ${p.file}: ${p.format}, ${p.requests} requests, ${p.failed_requests} failed, p95 ${fmtMs(p.p95_ms)}`,
     );
   if (report.combination) out.push(`  ${report.combination}`);
+  for (const p of report.budget.burn_rates?.pairs ?? []) out.push(`  burn rate, ${p.slo} ${p.severity}: ${p.why}`);
   for (const r of report.reasons) out.push(`  - ${r}`);
   for (const w of report.warnings) out.push(`  warning: ${w}`);
   return out.join('\n');
@@ -238,7 +279,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (abort.signal.aborted) return interrupted;
 
-  const gate = evaluateGate({ result, budget });
+  let burnRates: BurnRateInput | undefined;
+  if (args.burnRate) burnRates = await measureBurnRates(args.burnRate.client, args.burnRate.settings, budget.p95_ms);
+  const gate = evaluateGate({ result, budget, options: { ...(burnRates && { burnRates }) } });
   const report = buildSmokeReport({
     result,
     gate,

@@ -25,6 +25,7 @@ describe('budgetSpentFromErrorRatio (worked example of the doc comment)', () => 
   });
 });
 
+// A service that never failed has no tenant_request_errors series: `or vector(0)` makes that 0 errors, not "no data".
 describe('the default error-budget query covers the SLO window', () => {
   it.each([
     [30, '30d'],
@@ -34,7 +35,7 @@ describe('the default error-budget query covers the SLO window', () => {
   ])('%f days -> [%s]', (days, range) => {
     expect(promDuration(days)).toBe(range);
     expect(defaultErrorBudgetQuery(days)).toBe(
-      `sum(increase(tenant_request_errors[${range}])) / sum(increase(tenant_request_total[${range}]))`,
+      `(sum(increase(tenant_request_errors[${range}])) or vector(0)) / sum(increase(tenant_request_total[${range}]))`,
     );
   });
   it('refuses an empty window', () => {

@@ -3,12 +3,13 @@
  * service process scraped by it; optionally behind basic auth, or behind a small proxy that wants a
  * bearer token and a tenant header.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { drive, smokeRequests, type DriveOptions } from '../../lib/load/driver.js';
 import { startService, type ServiceHandle } from '../../lib/service-process.js';
 import { findOnPath } from '../../lib/which.js';
@@ -46,6 +47,11 @@ export interface PrometheusOptions {
   targets?: Target[];
   /** Every endpoint (API, /-/ready) then wants this user (`--web.config.file`, basic_auth_users). */
   basicAuth?: { username: string; password: string; bcryptHash: string };
+  /**
+   * History written into the data directory before start, as OpenMetrics text with timestamps
+   * (see prometheus-backfill.ts), by `promtool tsdb create-blocks-from openmetrics`.
+   */
+  backfill?: string;
 }
 
 /**
@@ -87,9 +93,23 @@ export async function startPrometheusWith(opts: PrometheusOptions): Promise<Prom
     webArgs.push(`--web.config.file=${join(dir, 'web.yml')}`);
     headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   }
-  if (!findOnPath('prometheus')) {
+  if (!findOnPath('prometheus') || (opts.backfill !== undefined && !findOnPath('promtool'))) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error('prometheus is not on PATH: `npm test` installs it (scripts/ensure-deps.sh); run that once first');
+    throw new Error(
+      'prometheus or promtool is not on PATH: `npm test` installs them (scripts/ensure-deps.sh); run that once first',
+    );
+  }
+  if (opts.backfill !== undefined) {
+    const file = join(dir, 'history.om');
+    writeFileSync(file, opts.backfill);
+    try {
+      await promisify(execFile)('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', file, join(dir, 'data')]);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`promtool could not backfill: ${(err as { stderr?: string }).stderr ?? String(err)}`, {
+        cause: err,
+      });
+    }
   }
   const child = spawn(
     'prometheus',

@@ -23,6 +23,7 @@ import {
   errorRatioFromSamples,
   type ErrorBudgetInput,
 } from '../../../core/src/gate/adaptive.js';
+import type { BurnRateInput } from '../../../core/src/gate/burn-rate.js';
 import { evaluateGate, type GateOptions } from '../../../core/src/gate/evaluate.js';
 import {
   DEFAULT_HISTORY_MAX,
@@ -44,6 +45,7 @@ import {
   prometheusSecrets,
   redactUrl,
 } from '../../../lib/prometheus.js';
+import { measureBurnRates, parseBurnRateSettings } from '../../../lib/smoke-burn-rate.js';
 import {
   appendHistoryRemote,
   commitAncestors,
@@ -242,6 +244,27 @@ async function errorBudgetFor(
   return undefined;
 }
 
+/** Opt-in SLO burn rates (burn-rate-action), measured on the same Prometheus; undefined when off. */
+async function burnRatesFor(
+  slo: number | undefined,
+  prometheus: PrometheusSource | undefined,
+  budget: Budget,
+): Promise<BurnRateInput | undefined> {
+  const raw = {
+    action: core.getInput('burn-rate-action'),
+    latencySlo: core.getInput('latency-slo'),
+    selector: core.getInput('burn-rate-selector'),
+  };
+  const settings = parseBurnRateSettings(raw, {
+    slo,
+    prometheus: prometheus !== undefined,
+    label: (n) => `input ${n}`,
+  });
+  if (!settings || !prometheus) return undefined;
+  const client = new PrometheusClient(prometheus.url, { headers: prometheus.headers });
+  return measureBurnRates(client, settings, budget.p95_ms);
+}
+
 function branchOf(ref: string): string | undefined {
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
 }
@@ -315,6 +338,7 @@ async function runGate(): Promise<void> {
   }
   const baseline = nearestRecordedAncestor(history.entries, ancestors);
 
+  const burnRates = await burnRatesFor(slo, prometheus, budget);
   const budgetWarnings: string[] = [];
   let errorBudget: ErrorBudgetInput | undefined;
   if (slo !== undefined) {
@@ -327,6 +351,7 @@ async function runGate(): Promise<void> {
 
   const options: GateOptions = { ignoreK6Thresholds: !failOnK6, failOnRegression };
   if (errorBudget) options.errorBudget = errorBudget;
+  if (burnRates) options.burnRates = burnRates;
   const gate = evaluateGate({ result, budget, baseline, history: history.entries, options });
   gate.warnings.push(...budgetWarnings);
   const runId = process.env.GITHUB_RUN_ID;

@@ -21,6 +21,7 @@
  * Prometheus (the error ratio observed over the SLO window, see `budgetSpentFromErrorRatio`),
  * then the gate's own recorded runs (`budgetSpentFromHistory`).
  */
+import { errorRatioQuery } from './burn-rate.js';
 import type { HistoryEntry } from './history.js';
 
 /** Where the spent fraction came from: an explicit input, a Prometheus query, or the p95 history. */
@@ -108,19 +109,28 @@ export function budgetSpentFromErrorRatio(observedErrorRatio: number, slo: numbe
 }
 
 /**
- * The error ratio in an instant query's answer: exactly one sample in [0, 1]. Anything else is
- * a problem described in one line (the caller falls back to another source instead of guessing).
+ * The ratio in an instant query's answer: exactly one sample in [0, 1]. Anything else is a
+ * problem described in one line (the caller falls back to another source instead of guessing).
+ * `what` names the ratio in that line.
  */
-export function errorRatioFromSamples(
+export function ratioFromSamples(
   samples: ReadonlyArray<{ value: number }>,
+  what: string,
 ): { ratio: number } | { problem: string } {
   if (samples.length === 0) return { problem: 'returned no data (no requests in the window?)' };
   if (samples.length > 1)
     return { problem: `returned ${samples.length} series; it must aggregate to one number, e.g. sum(...) / sum(...)` };
   const v = samples[0]!.value;
   if (Number.isNaN(v)) return { problem: 'returned NaN (no requests in the window?)' };
-  if (!(v >= 0 && v <= 1)) return { problem: `returned ${v}, which is not an error ratio in [0, 1]` };
+  if (!(v >= 0 && v <= 1)) return { problem: `returned ${v}, which is not ${what} in [0, 1]` };
   return { ratio: v };
+}
+
+/** The error ratio of the error-budget query's answer (see `ratioFromSamples`). */
+export function errorRatioFromSamples(
+  samples: ReadonlyArray<{ value: number }>,
+): { ratio: number } | { problem: string } {
+  return ratioFromSamples(samples, 'an error ratio');
 }
 
 /** A PromQL range duration for a window in days: whole days as `30d`, anything else in seconds. */
@@ -129,10 +139,9 @@ export function promDuration(windowDays: number): string {
   return Number.isInteger(windowDays) ? `${windowDays}d` : `${Math.max(1, Math.round(windowDays * 86_400))}s`;
 }
 
-/** The service's error ratio over the SLO window, from its `tenant_request_*` counters (all tenants). */
+/** The service's error ratio over the SLO window (all tenants), the burn rates' query over 30 days. */
 export function defaultErrorBudgetQuery(windowDays: number): string {
-  const w = promDuration(windowDays);
-  return `sum(increase(tenant_request_errors[${w}])) / sum(increase(tenant_request_total[${w}]))`;
+  return errorRatioQuery(promDuration(windowDays));
 }
 
 /**

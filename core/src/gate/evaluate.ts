@@ -5,7 +5,8 @@
  *   `min_requests`: a tiny sample neither passes (silent pass) nor fails (false alarm); also when
  *   several summaries were combined and the interval their p95 is known to lie in straddles the limit.
  * - otherwise `fail` with one reason per crossed limit: p95, error rate (optionally tightened by
- *   the error budget, see adaptive.ts), each endpoint limit the budget names, each crossed k6
+ *   the error budget, see adaptive.ts, or by a fast SLO burn, see burn-rate.ts, which with
+ *   `action: fail` is a reason itself), each endpoint limit the budget names, each crossed k6
  *   threshold (unless `ignoreK6Thresholds`), the check pass rate (only when `minCheckRate` is set),
  *   a regression against the base branch (only when `failOnRegression`); `pass` when none is crossed.
  * Things worth seeing that do not gate (ignored k6 thresholds, failed checks, a regression) are
@@ -17,6 +18,7 @@
 import type { Budget, EndpointBudget } from '../budget.js';
 import type { EndpointResult, LoadResult, ThresholdResult } from '../load-result.js';
 import { adaptiveErrorRateLimit, type AdaptiveLimit, type ErrorBudgetInput } from './adaptive.js';
+import { assessBurnRates, type BurnRateAssessment, type BurnRateInput, type BurnRateReport } from './burn-rate.js';
 import { compareWithBaseline, DEFAULT_NOISE_FLOOR, type BaselineComparison } from './compare.js';
 import { fmtChange, fmtMs, fmtPct, shortSha } from './format.js';
 import type { HistoryEntry } from './history.js';
@@ -29,6 +31,8 @@ export interface GateOptions {
   minCheckRate?: number;
   /** Opt-in: tighten the error-rate limit as the SLO's error budget is spent. */
   errorBudget?: ErrorBudgetInput;
+  /** Opt-in: tighten (or fail) on a fast SLO burn, warn on a slow one (see burn-rate.ts). */
+  burnRates?: BurnRateInput;
   /** Fail (instead of warn) when the p95 regressed beyond noise against the base branch. */
   failOnRegression?: boolean;
   /** Smallest relative p95 change ever flagged as a regression (default 0.10). */
@@ -75,7 +79,7 @@ export interface GateCheck {
 
 /** A crossed limit, in plain words with the numbers; it fails the gate when `gating`, else it is a warning. */
 export interface GateFinding {
-  id: GateCheckId;
+  id: GateCheckId | 'burn_rate';
   text: string;
   gating: boolean;
 }
@@ -87,6 +91,7 @@ export interface GateResult {
   warnings: string[];
   limits: { p95_ms: number; error_rate: number; min_requests: number; min_check_rate?: number };
   adaptive?: AdaptiveLimit;
+  burn_rates?: BurnRateReport;
   checks: GateCheck[];
   k6_thresholds: { results: ThresholdResult[]; crossed: ThresholdResult[]; ignored: boolean };
   baseline?: BaselineComparison;
@@ -128,39 +133,73 @@ function requestsRow(m: Measured, minRequests: number): Judged {
 }
 
 /** p95 against its limit: exact, or an interval that is wholly below, wholly above or across the limit. */
-function p95Row(m: Measured, limit: number): Judged {
-  const base = { id: 'p95', label: 'p95 latency', limit, unit: 'ms', comparator: '<=', gating: true } as const;
+/** The p95 and error-rate limits applied, with the rule that tightened each below the budget file (if one did). */
+interface AppliedLimits {
+  p95: number;
+  /** e.g. " (tightened from 450 ms by ...)", for the reason; empty when the budget file's limit applies. */
+  p95Why: string;
+  p95Label: string;
+  errorRate: number;
+  errorWhy: string;
+  errorLabel: string;
+}
+
+function appliedLimits(
+  budget: GateInput['budget'],
+  adaptive: AdaptiveLimit | undefined,
+  burn: BurnRateAssessment | undefined,
+): AppliedLimits {
+  const adaptiveLimit = adaptive ? adaptive.limit : budget.error_rate;
+  // Both rules only tighten: the smaller limit applies, and its rule is named when it is crossed.
+  const burnDecidesErrors = burn?.tightened.error_rate !== undefined && burn.report.limits.error_rate < adaptiveLimit;
+  const p95 = burn ? burn.report.limits.p95_ms : budget.p95_ms;
+  return {
+    p95,
+    p95Why: burn?.tightened.p95_ms ? ` (tightened from ${fmtMs(budget.p95_ms)} ${burn.tightened.p95_ms})` : '',
+    p95Label: p95 < budget.p95_ms ? 'p95 latency (burn-rate limit)' : 'p95 latency',
+    errorRate: burnDecidesErrors ? burn!.report.limits.error_rate : adaptiveLimit,
+    errorWhy: burnDecidesErrors
+      ? ` (tightened from ${fmtPct(budget.error_rate)} ${burn!.tightened.error_rate})`
+      : adaptive && adaptive.limit < adaptive.base_limit
+        ? ` (tightened from ${fmtPct(adaptive.base_limit)}: ${fmtPct(adaptive.budget_spent)} of the error budget spent)`
+        : '',
+    errorLabel: burnDecidesErrors
+      ? 'Error rate (burn-rate limit)'
+      : adaptive
+        ? 'Error rate (adaptive limit)'
+        : 'Error rate',
+  };
+}
+
+function p95Row(m: Measured, applied: AppliedLimits): Judged {
+  const limit = applied.p95;
+  const base = { id: 'p95', label: applied.p95Label, limit, unit: 'ms', comparator: '<=', gating: true } as const;
   if (m.p95 === null && m.p95Range) {
     const [lo, hi] = m.p95Range;
     return judged({ ...base, measured: null, range: [lo, hi] }, hi <= limit ? true : lo > limit ? false : null, () => ({
       id: 'p95',
       gating: true,
-      text: `p95 latency is above the limit of ${fmtMs(limit)} in every file (${fmtMs(lo)} – ${fmtMs(hi)}), so also over all of them`,
+      text: `p95 latency is above the limit of ${fmtMs(limit)}${applied.p95Why} in every file (${fmtMs(lo)} – ${fmtMs(hi)}), so also over all of them`,
     }));
   }
   return judged({ ...base, measured: m.p95 }, m.p95 !== null && m.p95 <= limit, () => ({
     id: 'p95',
     gating: true,
-    text: `p95 latency ${fmtMs(m.p95)} is above the limit of ${fmtMs(limit)}`,
+    text: `p95 latency ${fmtMs(m.p95)} is above the limit of ${fmtMs(limit)}${applied.p95Why}`,
   }));
 }
 
-function errorRateRow(m: Measured, result: LoadResult, limit: number, adaptive: AdaptiveLimit | undefined): Judged {
-  const label = adaptive ? 'Error rate (adaptive limit)' : 'Error rate';
+function errorRateRow(m: Measured, result: LoadResult, applied: AppliedLimits): Judged {
+  const label = applied.errorLabel;
+  const limit = applied.errorRate;
   return judged(
     { id: 'error_rate', label, measured: m.errorRate, limit, unit: 'ratio', comparator: '<=', gating: true },
     m.errorRate !== null && m.errorRate <= limit,
-    () => {
-      const tightened =
-        adaptive && adaptive.limit < adaptive.base_limit
-          ? ` (tightened from ${fmtPct(adaptive.base_limit)}: ${fmtPct(adaptive.budget_spent)} of the error budget spent)`
-          : '';
-      return {
-        id: 'error_rate',
-        gating: true,
-        text: `error rate ${fmtPct(m.errorRate)} (${result.failed_requests} of ${m.requests} requests failed) is above the limit of ${fmtPct(limit)}${tightened}`,
-      };
-    },
+    () => ({
+      id: 'error_rate',
+      gating: true,
+      text: `error rate ${fmtPct(m.errorRate)} (${result.failed_requests} of ${m.requests} requests failed) is above the limit of ${fmtPct(limit)}${applied.errorWhy}`,
+    }),
   );
 }
 
@@ -350,9 +389,11 @@ export function evaluateGate(input: GateInput): GateResult {
   const { result, budget } = input;
   const opts = input.options ?? {};
   const adaptive = opts.errorBudget ? adaptiveErrorRateLimit(budget.error_rate, opts.errorBudget) : undefined;
+  const burn = opts.burnRates ? assessBurnRates(opts.burnRates, budget) : undefined;
+  const applied = appliedLimits(budget, adaptive, burn);
   const limits: GateResult['limits'] = {
-    p95_ms: budget.p95_ms,
-    error_rate: adaptive ? adaptive.limit : budget.error_rate,
+    p95_ms: applied.p95,
+    error_rate: applied.errorRate,
     min_requests: budget.min_requests,
   };
   if (opts.minCheckRate !== undefined) limits.min_check_rate = opts.minCheckRate;
@@ -364,13 +405,20 @@ export function evaluateGate(input: GateInput): GateResult {
   const regression = regressionRow(m, result, input, opts);
   const rows: Judged[] = [
     requestsRow(m, budget.min_requests),
-    p95Row(m, budget.p95_ms),
-    errorRateRow(m, result, limits.error_rate, adaptive),
+    p95Row(m, applied),
+    errorRateRow(m, result, applied),
     ...endpointRows(result, budget.endpoints ?? {}, warnings),
   ];
   const checks = checksRow(result, opts.minCheckRate);
+  const burnFindings: GateFinding[] = burn
+    ? [
+        ...burn.failReasons.map((text) => ({ id: 'burn_rate' as const, gating: true, text })),
+        ...burn.warnings.map((text) => ({ id: 'burn_rate' as const, gating: false, text })),
+      ]
+    : [];
   const findings = [
     ...rows.flatMap((r) => (r.finding ? [r.finding] : [])),
+    ...burnFindings,
     ...thresholds.findings,
     ...(checks?.finding ? [checks.finding] : []),
     ...(regression.row?.finding ? [regression.row.finding] : []),
@@ -390,6 +438,7 @@ export function evaluateGate(input: GateInput): GateResult {
     k6_thresholds: { results: result.thresholds, crossed: result.thresholds.filter((t) => !t.ok), ignored },
   };
   if (adaptive) out.adaptive = adaptive;
+  if (burn) out.burn_rates = burn.report;
   if (regression.baseline) out.baseline = regression.baseline;
   return out;
 }

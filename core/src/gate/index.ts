@@ -21,12 +21,34 @@ export {
   budgetSpentFromErrorRatio,
   defaultErrorBudgetQuery,
   errorRatioFromSamples,
+  ratioFromSamples,
   promDuration,
   AdaptiveBudgetError,
   type AdaptiveLimit,
   type BudgetSpentSource,
   type ErrorBudgetInput,
 } from './adaptive.js';
+export {
+  assessBurnRates,
+  burnRateQuery,
+  errorRatioQuery,
+  normalizeSelector,
+  promRange,
+  windowsToMeasure,
+  fmtBurn,
+  BurnRateError,
+  BURN_RATE_ACTIONS,
+  DEFAULT_LATENCY_SLO,
+  SRE_WORKBOOK_WINDOWS,
+  type BurnRateAction,
+  type BurnRateAssessment,
+  type BurnRateInput,
+  type BurnRateReport,
+  type BurnPairResult,
+  type BurnWindowPair,
+  type SloKind,
+  type WindowMeasurement,
+} from './burn-rate.js';
 export {
   appendHistory,
   nearestRecordedAncestor,
@@ -48,5 +70,12 @@ export {
   type RunInfo,
   type BuildSmokeReportInput,
 } from './report.js';
-export { renderSmokeMarkdown, renderTrendChart, mdText, mdCode, type RenderOptions } from './render.js';
+export {
+  renderSmokeMarkdown,
+  renderBurnRates,
+  renderTrendChart,
+  mdText,
+  mdCode,
+  type RenderOptions,
+} from './render.js';
 export { fmtMs, fmtPct, fmtChange } from './format.js';

@@ -8,6 +8,7 @@ import { fmtChange, fmtMs, fmtPct, shortSha } from './format.js';
 import type { GateCheck } from './evaluate.js';
 import { isUsableBaseline, type HistoryEntry } from './history.js';
 import type { BudgetSpentSource } from './adaptive.js';
+import { fmtBurn, type BurnRateReport } from './burn-rate.js';
 import type { EndpointRow, SmokeReport } from './report.js';
 import type { Verdict } from './types.js';
 
@@ -178,6 +179,35 @@ export function renderTrendChart(report: SmokeReport, history: readonly HistoryE
   ].join('\n');
 }
 
+/** One short table: a row per SLO and window pair, each window's ratio and burn, and the rule; the queries folded below. */
+export function renderBurnRates(b: BurnRateReport): string[] {
+  const out = [`**SLO burn rates** (on a fast burn: ${b.action})`, ''];
+  if (b.unavailable !== undefined)
+    return [...out, `⚠️ Not measured: ${mdText(b.unavailable)}; the budget file limits apply.`, ''];
+  const slo = (p: BurnRateReport['pairs'][number]): string =>
+    p.slo === 'error'
+      ? `errors (SLO ${fmtPct(p.target)})`
+      : `latency ≤ ${fmtMs(b.slos.latency_threshold_ms)} (SLO ${fmtPct(p.target)})`;
+  const cell = (w: BurnRateReport['pairs'][number]['long']): string =>
+    `${w.window}: ${w.ratio === null ? 'no data' : `${fmtPct(w.ratio)} → ${fmtBurn(w.burn_rate)}`}`;
+  out.push('| SLO | Burn | Long window | Short window | Above | Rule |', '| --- | --- | ---: | ---: | ---: | --- |');
+  for (const p of b.pairs)
+    out.push(
+      `| ${slo(p)} | ${p.severity} | ${cell(p.long)} | ${cell(p.short)} | ${fmtBurn(p.factor)} | ${p.firing ? '🔥 ' : ''}${mdText(p.why)} |`,
+    );
+  out.push('', '<details><summary>Burn-rate queries</summary>', '');
+  const seen = new Set<string>();
+  for (const p of b.pairs)
+    for (const w of [p.long, p.short]) {
+      const key = `${p.slo} ${w.window}`;
+      if (seen.has(key) || !w.query) continue;
+      seen.add(key);
+      out.push(`- ${p.slo} ${w.window}: ${mdCode(w.query)}`);
+    }
+  out.push('', '</details>', '');
+  return out;
+}
+
 export function renderSmokeMarkdown(
   report: SmokeReport,
   history: readonly HistoryEntry[] = [],
@@ -216,6 +246,8 @@ export function renderSmokeMarkdown(
       out.push(`Error ratio ${fmtPct(a.observed_error_ratio)} over the window from Prometheus: ${mdCode(a.query)}`, '');
     if (a.fallback_reason !== undefined) out.push(`⚠️ ${mdText(a.fallback_reason)}`, '');
   }
+
+  if (report.budget.burn_rates) out.push(...renderBurnRates(report.budget.burn_rates));
 
   if (report.reasons.length > 0) {
     out.push(report.verdict === 'inconclusive' ? '**Why inconclusive**' : '**Why it failed**', '');

@@ -6,6 +6,7 @@
 import type { Budget } from '../budget.js';
 import type { EndpointResult, LoadResult, ResultPart, SourceFormat, ThresholdResult } from '../load-result.js';
 import type { AdaptiveLimit } from './adaptive.js';
+import type { BurnRateReport } from './burn-rate.js';
 import type { BaselineComparison } from './compare.js';
 import type { GateCheck, GateResult } from './evaluate.js';
 import type { HistoryEntry } from './history.js';
@@ -55,10 +56,13 @@ export interface SmokeReport {
     p95_ms: number;
     error_rate: number;
     min_requests: number;
-    /** The error-rate limit actually applied (differs from error_rate when adaptive). */
+    /** The error-rate limit actually applied (differs from error_rate when adaptive or burning). */
     error_rate_limit: number;
+    /** The p95 limit actually applied (differs from p95_ms on a fast latency burn). */
+    p95_ms_limit: number;
     min_check_rate: number | null;
     adaptive: AdaptiveLimit | null;
+    burn_rates: BurnRateReport | null;
   };
   measured: {
     requests: number;
@@ -157,8 +161,10 @@ export function buildSmokeReport(input: BuildSmokeReportInput): SmokeReport {
       error_rate: budget.error_rate,
       min_requests: budget.min_requests,
       error_rate_limit: gate.limits.error_rate,
+      p95_ms_limit: gate.limits.p95_ms,
       min_check_rate: gate.limits.min_check_rate ?? null,
       adaptive: gate.adaptive ?? null,
+      burn_rates: gate.burn_rates ?? null,
     },
     measured: {
       requests: result.requests,
