@@ -2,9 +2,9 @@
  * Order statistics of the union of several ascending arrays, without merging them (a merge would
  * double the memory of millions of samples): the k-th smallest is found by repeatedly splitting the
  * largest remaining run at its middle and counting, in every run, the values below and at the pivot.
- * Used to give exact percentiles of all the samples of several files, worker threads or endpoints.
+ * Used (through CombinedSamples, sample-store.ts) for exact percentiles of the samples of several
+ * files, worker threads or endpoints.
  */
-import { quantileCIRanks } from './quantile-ci.js';
 
 function lowerBound(a: Float64Array, v: number, lo: number, hi: number): number {
   while (lo < hi) {
@@ -72,24 +72,5 @@ export class SortedRuns {
 
   max(): number {
     return this.runs.reduce((m, r) => Math.max(m, r[r.length - 1]!), Number.NEGATIVE_INFINITY);
-  }
-
-  /** k6's percentile rule (linear interpolation at index (n - 1) * p), as `percentileSorted`. */
-  percentile(p: number): number {
-    const n = this.length;
-    if (n === 0) return Number.NaN;
-    if (p <= 0) return this.min();
-    if (p >= 1) return this.max();
-    const idx = (n - 1) * p;
-    const lo = Math.floor(idx);
-    const a = this.at(lo);
-    const b = lo + 1 < n ? this.at(lo + 1) : a;
-    return a + (b - a) * (idx - lo);
-  }
-
-  /** Distribution-free confidence interval of the p-quantile (see quantile-ci.ts); undefined for too few samples. */
-  quantileCI(p: number, confidence = 0.95): [number, number] | undefined {
-    const ranks = quantileCIRanks(this.length, p, confidence);
-    return ranks ? [this.at(ranks.lowerRank - 1), this.at(ranks.upperRank - 1)] : undefined;
   }
 }
