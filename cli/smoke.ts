@@ -151,7 +151,7 @@ async function runSmokeK6(
   try {
     const r = await runK6({
       k6,
-      script: repoFile('k6/smoke.js'),
+      script: repoFile('k6/smoke.ts'),
       flags: [
         '--quiet',
         '-e',

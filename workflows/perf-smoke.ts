@@ -4,10 +4,12 @@
  *
  * Two jobs instead of one because permissions cannot depend on the event: the pull-request job may
  * comment but not push; the main job may write the history data branch but has no pull-request
- * write access. Both are built by one function, so the steps cannot drift apart.
+ * write access. Both are built by one function, so the steps cannot drift apart. After a push, the
+ * dashboard jobs (workflows/dashboard.ts) publish the updated history to GitHub Pages.
  */
 import { checkout, setupNode, SMOKE_ARTIFACT, uploadReport, type Job, type Workflow } from './common.js';
-import { PINS } from './pins.js';
+import { dashboardJobs } from './dashboard.js';
+import { K6_VERSION, PINS } from './pins.js';
 
 export const PERF_SMOKE_NAME = 'perf-smoke';
 const SERVICE_URL = 'http://127.0.0.1:3000';
@@ -60,14 +62,14 @@ function smokeJob(event: 'pull_request' | 'push'): Job {
           '',
         ].join('\n'),
       },
-      { name: 'Install k6', uses: PINS.setupK6.uses },
+      { name: 'Install k6', uses: PINS.setupK6.uses, with: { 'k6-version': K6_VERSION } },
       {
         // k6 exits non-zero when its own thresholds fail; the gate below owns the verdict and needs the summary.
         name: 'Run the k6 smoke test',
         id: 'k6',
         'continue-on-error': true,
         env: { BASE_URL: SERVICE_URL },
-        run: `mkdir -p ${REPORT_DIR}\nk6 run --summary-export ${REPORT_DIR}/k6-summary-export.json k6/smoke.js\n`,
+        run: `mkdir -p ${REPORT_DIR}\nk6 run --summary-export ${REPORT_DIR}/k6-summary-export.json k6/smoke.ts\n`,
       },
       {
         name: 'Smoke gate',
@@ -99,5 +101,5 @@ export const perfSmoke: Workflow = {
     group: 'perf-smoke-${{ github.event.pull_request.number || github.sha }}',
     'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
   },
-  jobs: { 'smoke-pr': smokeJob('pull_request'), 'smoke-main': smokeJob('push') },
+  jobs: { 'smoke-pr': smokeJob('pull_request'), 'smoke-main': smokeJob('push'), ...dashboardJobs('smoke-main') },
 };

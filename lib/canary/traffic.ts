@@ -1,7 +1,7 @@
 /**
  * Synthetic traffic for one analysis interval: the same request mix at the same rate to baseline
  * and canary at once, bounded in count and time. Built-in driver: two drive() calls side by side;
- * k6 (when on PATH): k6/canary.js, whose NDJSON points are split by their `target` tag.
+ * k6 (when on PATH; v0.57+ runs TypeScript): k6/canary.ts, whose NDJSON points are split by their `target` tag.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,7 +73,7 @@ export function readK6CanaryPoints(file: string): IntervalSamples {
 }
 
 export function k6Traffic(plan: CanaryPlan, baselineUrl: string, canaryUrl: string, cwd: string): TrafficSource {
-  const script = repoFile('k6/canary.js');
+  const script = repoFile('k6/canary.ts');
   const t = plan.traffic;
   return {
     // k6 ramps its own VUs; the built-in warm-up is what keeps the two drivers' first interval comparable.

@@ -1,5 +1,5 @@
 /**
- * The smoke request mix, shared with k6/smoke.js: both read k6/scenario.json, so the built-in
+ * The smoke request mix, shared with k6/smoke.ts: both read k6/scenario.json, so the built-in
  * driver and k6 send the same requests and sign webhooks the same way.
  */
 import { createHmac } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * k6 cannot run on this machine, so k6/canary.js is evaluated as the ES module it is with the k6
+ * k6 cannot run on this machine, so k6/canary.ts is evaluated as the ES module it is with the k6
  * modules replaced by recorders: both targets must get the same mix (k6/scenario.json, signed like
  * the built-in driver signs it) at the same arrival rate, tagged by target, and the canary's
  * thresholds must come from k6/budget.json.
@@ -18,7 +18,7 @@ test('both targets get the same signed mix at the same rate, tagged by target; t
     DURATION_S: '7',
     VUS: '3',
   };
-  const { ns, sent, exec } = await loadK6Script('canary.js', env);
+  const { ns, sent, exec } = await loadK6Script('canary.ts', env);
   const o = ns.options as { scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, string[]> };
   expect(o.thresholds).toEqual({
     'http_req_duration{target:canary}': [`p(95)<=${budget.p95_ms}`],

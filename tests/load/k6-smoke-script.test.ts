@@ -1,5 +1,5 @@
 /**
- * k6 cannot run on this machine, so k6/smoke.js is evaluated as the ES module it is, with the k6
+ * k6 cannot run on this machine, so k6/smoke.ts is evaluated as the ES module it is, with the k6
  * modules replaced by small recorders: the options must come from k6/budget.json, every request
  * of k6/scenario.json must be sent with a valid webhook signature, and handleSummary must write
  * the data where SUMMARY_PATH says.
@@ -12,7 +12,7 @@ import { k6Dir, loadK6Script } from '../support/k6-sandbox.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/k6');
 const loadScript = (env: Record<string, string>, files?: Record<string, string>) =>
-  loadK6Script('smoke.js', env, files);
+  loadK6Script('smoke.ts', env, files);
 
 interface Options {
   scenarios: { smoke: { executor: string; vus: number; iterations: number; maxDuration: string } };
@@ -68,6 +68,8 @@ test('each iteration sends the next scenario request, signed like the built-in d
     if (spec.name === 'whatsapp_webhook')
       expect(sig).toBe(`sha256=${createHmac('sha256', secret).update(s.body!).digest('hex')}`);
   });
+  // Stable request names, one per endpoint (whatever the URL or body): what per-endpoint results group by.
+  expect([...new Set(sent.map((s) => s.params.tags.name))].sort()).toEqual(['api_message', 'whatsapp_webhook']);
   expect(checks).toContain('message has a reply');
   expect(checks).toContain('webhook accepted 200');
 });

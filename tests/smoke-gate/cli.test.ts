@@ -152,7 +152,7 @@ test('SIGTERM during the load stops the service and exits 143 (128 + SIGTERM, as
   await expect(fetch(`${url}/health/live`)).rejects.toThrow();
 });
 
-test('with k6 on PATH, runs k6/smoke.js against the service and gates its summary export', async () => {
+test('with k6 on PATH, runs k6/smoke.ts against the service and gates its summary export', async () => {
   // k6 cannot be installed here: a stand-in on PATH records its arguments and writes a real k6 v0.46 export (the slow run, k6 exit 99).
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
@@ -167,7 +167,7 @@ test('with k6 on PATH, runs k6/smoke.js against the service and gates its summar
   });
   const args = readFileSync(argsFile, 'utf8').trim().split('\n');
   expect(args[0]).toBe('run');
-  expect(args).toContain(join(repoRoot, 'k6/smoke.js'));
+  expect(args).toContain(join(repoRoot, 'k6/smoke.ts'));
   expect(args.some((a) => /^BASE_URL=http:\/\/127\.0\.0\.1:\d+$/.test(a))).toBe(true);
   expect(args).toContain('DURATION_S=3');
   expect(r.stderr).toMatch(/; k6,/);

@@ -1,13 +1,16 @@
 /**
- * k6 cannot run on this machine, so the tests evaluate a k6 script (k6/<name>.js) as the ES module
+ * k6 cannot run on this machine, so the tests evaluate a k6 script (k6/<name>.ts) as the ES module
  * it is, with the k6 modules replaced by recorders: `k6/http` records each request and answers 200
  * with a `reply`, `k6` records the names of the checks that pass, `k6/crypto` signs with node's
- * HMAC, and `k6/execution` exposes the iteration counter the test drives.
+ * HMAC, and `k6/execution` exposes the iteration counter the test drives. The TypeScript is
+ * stripped by TypeScript's transpileModule, one file at a time as k6's esbuild does: type-only
+ * imports (k6/options, ./types.ts) disappear, so the sandbox never has to provide them.
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import vm from 'node:vm';
+import ts from 'typescript';
 
 export const k6Dir = resolve(import.meta.dirname, '../../k6');
 
@@ -62,7 +65,21 @@ export async function loadK6Script(
     },
     'k6/execution': { default: exec },
   };
-  const mod = new vm.SourceTextModule(readFileSync(join(k6Dir, script), 'utf8'), {
+  const source = readFileSync(join(k6Dir, script), 'utf8');
+  const js = script.endsWith('.ts')
+    ? ts.transpileModule(source, {
+        fileName: script,
+        reportDiagnostics: true,
+        compilerOptions: {
+          module: ts.ModuleKind.ESNext,
+          target: ts.ScriptTarget.ES2022,
+          verbatimModuleSyntax: true,
+        },
+      })
+    : { outputText: source, diagnostics: [] };
+  if (js.diagnostics?.length)
+    throw new Error(`${script}: ${ts.flattenDiagnosticMessageText(js.diagnostics[0]!.messageText, ' ')}`);
+  const mod = new vm.SourceTextModule(js.outputText, {
     context,
     identifier: `k6/${script}`,
   });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,8 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import { renderAll, WORKFLOWS } from '../../workflows/index.js';
-import { PINS } from '../../workflows/pins.js';
+import { CANARY_ARTIFACT } from '../../workflows/dashboard.js';
+import { K6_VERSION, PINS } from '../../workflows/pins.js';
 import { loadWorkflowSchema } from './schemastore.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -20,12 +21,15 @@ const text = (file: string) => readFileSync(path.join(dir, file), 'utf8');
 
 type Obj = Record<string, unknown>;
 interface StepShape {
+  name?: string;
   uses?: string;
   run?: string;
   with?: Obj;
   if?: string;
+  env?: Obj;
 }
 interface JobShape {
+  needs?: string;
   permissions?: unknown;
   steps?: StepShape[];
   if?: string;
@@ -158,6 +162,8 @@ describe('workflow policy', () => {
       .sort();
     expect(writers).toEqual([
       'canary.yml#canary:pull-requests',
+      'perf-smoke.yml#dashboard-deploy:id-token',
+      'perf-smoke.yml#dashboard-deploy:pages',
       'perf-smoke.yml#smoke-main:contents',
       'perf-smoke.yml#smoke-pr:pull-requests',
       'release.yml#release-tag:contents',
@@ -189,7 +195,8 @@ describe('workflow policy', () => {
 
   it('check out without persisting credentials, and never from the triggering run in release', () => {
     const checkouts = steps.filter(({ step }) => step.uses?.startsWith('actions/checkout@'));
-    expect(checkouts.length).toBe(files.length + 1); // perf-smoke has two jobs
+    // perf-smoke: two smoke jobs, and the dashboard build checks out the repository and the data branch
+    expect(checkouts.length).toBe(files.length + 3);
     for (const { step } of checkouts) expect(step.with?.['persist-credentials']).toBe(false);
     for (const { file, step } of checkouts) if (file === 'release.yml') expect(step.with?.ref).toBeUndefined();
   });
@@ -266,6 +273,110 @@ describe('workflow policy', () => {
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
+    }
+  });
+
+  it('publish the dashboard after the main smoke run: Pages rights only on the deploy job, one deployment at a time', () => {
+    const jobs = parsed('perf-smoke.yml').jobs;
+    const build = jobs['dashboard-build']!;
+    const deploy = jobs['dashboard-deploy']!;
+    expect(build).toMatchObject({ needs: 'smoke-main', if: "github.event_name == 'push' && !cancelled()" });
+    expect(build.permissions).toEqual({ contents: 'read', actions: 'read' });
+    expect(deploy.needs).toBe('dashboard-build');
+    expect(deploy.permissions).toEqual({ pages: 'write', 'id-token': 'write' });
+    expect(deploy.concurrency).toEqual({ group: 'pages', 'cancel-in-progress': false });
+    expect(deploy.environment).toEqual({ name: 'github-pages', url: '${{ steps.deployment.outputs.page_url }}' });
+    const elsewhere = all.flatMap(({ file, wf }) =>
+      Object.entries(wf.jobs)
+        .filter(([id]) => id !== 'dashboard-deploy')
+        .filter(([, job]) => JSON.stringify(job.permissions ?? {}).match(/"(pages|id-token)"/))
+        .map(([id]) => `${file}#${id}`),
+    );
+    expect(elsewhere).toEqual([]);
+    expect(deploy.steps!.map((st) => st.uses)).toEqual([PINS.deployPages.uses]);
+    expect(build.steps!.at(-1)).toMatchObject({ uses: PINS.uploadPagesArtifact.uses, with: { path: '_site' } });
+    // Every commit and tag (release marks, subjects) and the data branch beside it.
+    expect(build.steps!.filter((st) => st.uses === PINS.checkout.uses).map((st) => st.with)).toEqual([
+      { 'persist-credentials': false, 'fetch-depth': 0 },
+      { 'persist-credentials': false, ref: 'perf-data', path: 'perf-data' },
+    ]);
+    // The canary reports it lists come from the artifact canary.yml uploads.
+    const upload = parsed('canary.yml').jobs.canary!.steps!.find((st) => st.uses === PINS.uploadArtifact.uses)!;
+    expect(upload.with?.name).toBe(CANARY_ARTIFACT);
+    const download = build.steps!.find((st) => st.name === 'Download recent canary reports')!;
+    expect(download.run).toContain(`--name ${CANARY_ARTIFACT}`);
+    expect(download.env).toEqual({ GH_TOKEN: '${{ github.token }}' });
+  });
+
+  it('build the dashboard with a command line that works on a checkout laid out as the job lays it out', () => {
+    const step = parsed('perf-smoke.yml').jobs['dashboard-build']!.steps!.find(
+      (st) => st.name === 'Build the dashboard',
+    )!;
+    const prefix = 'npm run dashboard -- ';
+    expect(step.run!.startsWith(prefix)).toBe(true);
+    const cli = path.join(root, 'build/cli/dashboard.js');
+    expect({ cli, exists: existsSync(cli) }).toEqual({ cli, exists: true }); // npm test builds first
+
+    const work = mkdtempSync(path.join(os.tmpdir(), 'dashboard-step-'));
+    try {
+      // The main checkout is a git repository; the data branch and the downloaded canary runs beside it.
+      execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: work });
+      const gitEnv = {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e',
+      };
+      execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'first'], { cwd: work, env: gitEnv });
+      const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: work, encoding: 'utf8' }).trim();
+      execFileSync('git', ['tag', 'v1.0.0'], { cwd: work });
+      const entry = {
+        sha,
+        ref: 'refs/heads/main',
+        time: '2026-01-01T00:00:00Z',
+        p95_ms: 120,
+        error_rate: 0,
+        requests: 900,
+        verdict: 'pass',
+      };
+      mkdirSync(path.join(work, 'perf-data/smoke-history'), { recursive: true });
+      writeFileSync(
+        path.join(work, 'perf-data/smoke-history/main.json'),
+        JSON.stringify({ version: 1, max_entries: 100, entries: [entry] }),
+      );
+      mkdirSync(path.join(work, 'canary-reports/123'), { recursive: true });
+      const r = spawnSync('bash', ['-e', '-c', `node ${JSON.stringify(cli)} ${step.run!.slice(prefix.length)}`], {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 0,
+        stderr: 'dashboard: note: no canary report matched canary-reports/*/canary-*.json\n',
+      });
+      expect(r.stdout).toContain('(1 runs, 1 release tags, 0 canary reports)');
+      expect(readFileSync(path.join(work, '_site/index.html'), 'utf8')).toContain('<span class="tag">v1.0.0</span>');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('install a k6 that runs the TypeScript scripts natively, and run scripts that exist', () => {
+    const installs = steps.filter(({ step }) => step.uses === PINS.setupK6.uses);
+    expect(installs.length).toBeGreaterThan(0);
+    for (const { file, step } of installs)
+      expect({ file, with: step.with }).toEqual({ file, with: { 'k6-version': K6_VERSION } });
+    // TypeScript without flags since k6 v0.57.0.
+    const [major, minor] = K6_VERSION.split('.').map(Number) as [number, number];
+    expect(major > 0 || minor >= 57).toBe(true);
+    const runs = steps.flatMap(({ step }) =>
+      [...(step.run ?? '').matchAll(/\bk6 run\b[^\n]*?(\S+\.(?:ts|js))\s*$/gm)].map((m) => m[1]!),
+    );
+    expect(runs.length).toBeGreaterThan(0);
+    for (const script of runs) {
+      expect(script).toMatch(/^k6\/\w+\.ts$/);
+      expect({ script, exists: existsSync(path.join(root, script)) }).toEqual({ script, exists: true });
     }
   });
 
