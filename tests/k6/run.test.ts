@@ -174,7 +174,7 @@ test('the canary reads its k6 points with the shared point reader, split by targ
   expect(s.canary.every((x) => x.t_ms >= 0)).toBe(true);
 });
 
-test("the canary's k6 traffic runs k6/canary.js through the runner with the plan's shape", async () => {
+test("the canary's k6 traffic runs k6/canary.ts through the runner with the plan's shape", async () => {
   const { file, expected } = canaryRecording();
   const plan = {
     traffic: {
@@ -198,7 +198,7 @@ test("the canary's k6 traffic runs k6/canary.js through the runner with the plan
     const call = stub.calls().at(-1)!;
     expect(call.argv[0]).toBe('run');
     expect(call.argv).toContain('--quiet');
-    expect(call.argv.at(-1)).toMatch(/k6\/canary\.js$/);
+    expect(call.argv.at(-1)).toMatch(/k6\/canary\.ts$/);
     expect(call.env).toMatchObject({
       BASELINE_URL: 'http://127.0.0.1:1',
       CANARY_URL: 'http://127.0.0.1:2',
