@@ -1,21 +1,32 @@
 /**
- * NDJSON reader speed and memory on a generated k6 `--out json` file of 1,000,000 points.
- * Speed is a ratio against merely splitting the same file into lines with node:readline in this
- * run (readline_time / reader_time, higher is better); peak memory is the max RSS of a child
- * process that only imports the reader and reads the file.
+ * The k6 NDJSON reader on generated k6 `--out json` files: 1,000,000 points, and a multi-GB file
+ * (BIG_GB, written to a temporary folder and deleted at the end). The physical reference, measured
+ * in the same run on the same bytes: reading the file with `fs.readSync` into a buffer and doing
+ * nothing else (the file is in the page cache: it was just written and is read once before timing).
+ * - speed: the reader in this process, and the bundled smoke-gate action end to end on the big file
+ *   (`node dist/index.js`, start-up included, as a runner starts it), in MB/s and as a ratio to raw reading;
+ * - memory: the peak RSS of a process that reads the file (worker threads included: they share it).
  */
-import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { readK6Result } from '../core/src/k6/index.js';
+import { repoFile } from '../lib/load/scenario.js';
 import type { BenchLine } from './index.js';
 
 const POINTS = 1_000_000;
-const SMALL_POINTS = 250_000;
+const BIG_GB = 2;
 
 // One request of a k6 script produces these points (k6 v0.46 order).
 const PER_REQUEST: [string, (i: number) => number][] = [
@@ -42,48 +53,66 @@ const TYPES: Record<string, string> = {
   data_received: 'counter',
   iterations: 'counter',
 };
+const NAMES = ['POST /api/v1/messages', 'GET /api/v1/messages', 'POST /webhooks/whatsapp', 'GET /health/ready'];
 
-async function generate(path: string, points: number): Promise<void> {
-  const out = createWriteStream(path);
-  const write = async (s: string): Promise<void> => {
-    if (!out.write(s)) await once(out, 'drain');
-  };
-  for (const [name] of PER_REQUEST) {
-    const type = TYPES[name] ?? 'trend';
-    await write(
-      `{"type":"Metric","data":{"name":"${name}","type":"${type}","contains":"${type === 'trend' ? 'time' : 'default'}","thresholds":[],"submetrics":null},"metric":"${name}"}\n`,
-    );
-  }
-  const tags =
-    '"tags":{"expected_response":"true","group":"","method":"POST","name":"messages","proto":"HTTP/1.1","scenario":"smoke","status":"200","url":"http://127.0.0.1:3000/api/v1/messages"}';
+/** One block of k6 points: BLOCK_REQUESTS requests of the mix, as k6 writes them. */
+const BLOCK_REQUESTS = 5000;
+function pointsBlock(): { text: Buffer; points: number } {
   const t0 = Date.parse('2026-11-24T14:44:03Z');
-  let written = 0;
-  let chunk = '';
-  for (let i = 0; written < points; i++) {
+  let text = '';
+  let points = 0;
+  for (let i = 0; i < BLOCK_REQUESTS; i++) {
     const time = new Date(t0 + i * 3).toISOString().replace('Z', '123456Z');
-    for (const [name, value] of PER_REQUEST) {
-      if (written >= points) break;
-      chunk += `{"metric":"${name}","type":"Point","data":{"time":"${time}","value":${value(i)},${tags}}}\n`;
-      written++;
-    }
-    if (chunk.length > 1 << 20) {
-      await write(chunk);
-      chunk = '';
+    const name = NAMES[i % NAMES.length]!;
+    const [method, path] = name.split(' ');
+    const tags = `"tags":{"expected_response":"true","group":"","method":"${method}","name":"${name}","proto":"HTTP/1.1","scenario":"smoke","status":"200","url":"http://127.0.0.1:3000${path}"}`;
+    for (const [metric, value] of PER_REQUEST) {
+      text += `{"metric":"${metric}","type":"Point","data":{"time":"${time}","value":${value(i)},${tags}}}\n`;
+      points++;
     }
   }
-  await write(chunk);
-  out.end();
-  await once(out, 'finish');
+  return { text: Buffer.from(text), points };
 }
 
-async function readlineTime(path: string): Promise<number> {
+/** Writes the metric declarations, then whole blocks of points until at least `points` points or `bytes` bytes. */
+function generate(path: string, limit: { points?: number; bytes?: number }): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const [name] of PER_REQUEST) {
+      const type = TYPES[name] ?? 'trend';
+      writeSync(
+        fd,
+        `{"type":"Metric","data":{"name":"${name}","type":"${type}","contains":"${type === 'trend' ? 'time' : 'default'}","thresholds":[],"submetrics":null},"metric":"${name}"}\n`,
+      );
+    }
+    const block = pointsBlock();
+    for (let points = 0, bytes = 0; points < (limit.points ?? Infinity) && bytes < (limit.bytes ?? Infinity);) {
+      writeSync(fd, block.text);
+      points += block.points;
+      bytes += block.text.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+
+/** Reading the file with readSync into one reused buffer, doing nothing else (the physical reference): wall and CPU seconds. */
+function rawRead(path: string): { s: number; cpu: number } {
+  const buf = Buffer.allocUnsafe(4 << 20);
+  const fd = openSync(path, 'r');
+  const c = process.cpuUsage();
   const t = process.hrtime.bigint();
   let n = 0;
-  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  for await (const _line of rl) n++;
-  if (n === 0) throw new Error('readline saw no lines');
-  return Number(process.hrtime.bigint() - t) / 1e9;
+  for (let got = 1; got > 0; n += got) got = readSync(fd, buf, 0, buf.length, null);
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  const cpu = cpuSeconds(process.cpuUsage(c));
+  closeSync(fd);
+  if (n !== statSync(path).size) throw new Error('raw read short');
+  return { s, cpu };
 }
+const rawReadTime = (path: string): number => rawRead(path).s;
 
 async function readerTime(path: string): Promise<number> {
   const t = process.hrtime.bigint();
@@ -92,65 +121,77 @@ async function readerTime(path: string): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-/** Max RSS (MB) of a fresh node process that reads `path` (or only imports the reader when path is empty). */
-async function childPeakMb(path: string): Promise<number> {
-  const reader = new URL('../core/src/k6/index.js', import.meta.url).href;
-  const code = `
-    const { readK6Result } = await import(${JSON.stringify(reader)});
-    const path = process.argv[1];
-    if (path) { const r = await readK6Result(path); if (!(r.requests > 0)) process.exit(2); }
-    console.log(JSON.stringify({ maxRSS: process.resourceUsage().maxRSS }));`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code, path], {
-    timeout: 120_000,
+/** The bundled action gating `path` as a runner starts it: wall and CPU seconds (start-up included), peak RSS (MB). */
+function actionRun(path: string, dir: string): { s: number; cpu: number; peakMb: number; verdict: string } {
+  const rssFile = join(dir, 'rss.json');
+  const preload = join(dir, 'rss.mjs');
+  writeFileSync(
+    preload,
+    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => { const u = process.resourceUsage(); writeFileSync(${JSON.stringify(rssFile)}, JSON.stringify([u.maxRSS, u.userCPUTime + u.systemCPUTime])); });\n`,
+  );
+  for (const f of ['out', 'summary']) writeFileSync(join(dir, f), '');
+  const env = {
+    PATH: process.env.PATH ?? '',
+    GITHUB_WORKSPACE: dir,
+    GITHUB_OUTPUT: join(dir, 'out'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+    INPUT_RESULTS: path,
+    'INPUT_MIN-REQUESTS': '1',
+  };
+  const t = performance.now();
+  const r = spawnSync(process.execPath, ['--import', preload, repoFile('actions/smoke-gate/dist/index.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 16 << 20,
   });
-  return (JSON.parse(stdout) as { maxRSS: number }).maxRSS / 1024;
+  const s = (performance.now() - t) / 1000;
+  const verdict = /^verdict<<\S+\n(\w+)$/m.exec(readFileSync(join(dir, 'out'), 'utf8'))?.[1] ?? '';
+  if (!verdict)
+    throw new Error(`the action gave no verdict: ${String(r.stdout).slice(-300)}${String(r.stderr).slice(-300)}`);
+  const [maxRss, cpuUs] = JSON.parse(readFileSync(rssFile, 'utf8')) as [number, number];
+  return { s, cpu: cpuUs / 1e6, peakMb: maxRss / 1024, verdict };
 }
 
 export async function run(): Promise<BenchLine[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ndjson-bench-'));
   try {
-    const big = join(dir, 'points.ndjson');
-    const small = join(dir, 'points-small.ndjson');
-    await generate(big, POINTS);
-    await generate(small, SMALL_POINTS);
-    // Warm up both paths once, then alternate and keep each one's best of three.
-    await readlineTime(small);
+    const small = join(dir, 'points-1m.ndjson');
+    generate(small, { points: POINTS });
+    const smallMb = statSync(small).size / 2 ** 20;
+    rawReadTime(small);
     await readerTime(small);
-    let rl = Infinity;
-    let rd = Infinity;
+    let raw = Infinity;
+    let reader = Infinity;
     for (let i = 0; i < 3; i++) {
-      rl = Math.min(rl, await readlineTime(big));
-      rd = Math.min(rd, await readerTime(big));
+      raw = Math.min(raw, rawReadTime(small));
+      reader = Math.min(reader, await readerTime(small));
     }
-    const importOnly = await childPeakMb('');
-    const peakBig = await childPeakMb(big);
-    const peakSmall = await childPeakMb(small);
-    const sizeMb = statSync(big).size / 2 ** 20;
+    const smallAction = actionRun(small, dir);
+
+    const big = join(dir, 'points-big.ndjson');
+    generate(big, { bytes: BIG_GB * 2 ** 30 });
+    const bigMb = statSync(big).size / 2 ** 20;
+    rawReadTime(big);
+    const raws = [rawRead(big), rawRead(big)];
+    const bigAction = actionRun(big, dir);
+    raws.push(rawRead(big));
+    const bigRawBest = Math.min(...raws.map((r) => r.s));
+    const bigRawCpu = Math.min(...raws.map((r) => r.cpu));
+    const gb = bigMb / 1024;
     return [
-      { name: `ndjson file (${POINTS} points)`, value: sizeMb, unit: 'MB' },
-      { name: 'readline split time', value: rl, unit: 's' },
-      { name: 'k6 NDJSON reader time', value: rd, unit: 's' },
-      {
-        name: 'reader speed ratio (readline time / reader time)',
-        value: rl / rd,
-        unit: 'x',
-        goal: '>= 0.35',
-      },
-      { name: 'reader throughput', value: sizeMb / rd, unit: 'MB/s' },
-      {
-        name: 'reader peak RSS, 1M points (child process)',
-        value: peakBig,
-        unit: 'MB',
-        goal: '< 150',
-      },
-      { name: `reader peak RSS, ${SMALL_POINTS / 1000}k points`, value: peakSmall, unit: 'MB' },
-      { name: 'node + reader import only, peak RSS', value: importOnly, unit: 'MB' },
-      {
-        name: 'peak RSS ratio 1M / 250k points (flat = ~1)',
-        value: peakBig / peakSmall,
-        unit: 'x',
-        goal: '< 1.3',
-      },
+      { name: `${POINTS / 1e6}M points: file`, value: smallMb, unit: 'MB' },
+      { name: '1M points: raw readSync', value: smallMb / raw, unit: 'MB/s' },
+      { name: '1M points: reader (in process)', value: smallMb / reader, unit: 'MB/s' },
+      { name: '1M points: reader / raw reading', value: raw / reader, unit: 'x', goal: '>= 0.1' },
+      { name: '1M points: action peak RSS', value: smallAction.peakMb, unit: 'MB', goal: '< 256' },
+      { name: `multi-GB file`, value: bigMb / 1024, unit: 'GB' },
+      { name: 'multi-GB: raw readSync', value: bigMb / bigRawBest, unit: 'MB/s' },
+      { name: 'multi-GB: bundled action end to end', value: bigMb / bigAction.s, unit: 'MB/s', goal: '>= 1000' },
+      { name: 'multi-GB: action / raw reading', value: bigRawBest / bigAction.s, unit: 'x', goal: '>= 0.1' },
+      { name: 'multi-GB: action peak RSS', value: bigAction.peakMb, unit: 'MB', goal: '< 256' },
+      // CPU seconds are what the machine's other load does not change: the figures to compare between runs.
+      { name: 'multi-GB: raw readSync CPU per GB', value: bigRawCpu / gb, unit: 's' },
+      { name: 'multi-GB: action CPU per GB (all threads)', value: bigAction.cpu / gb, unit: 's' },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

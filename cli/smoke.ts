@@ -3,11 +3,11 @@
  * loads it (k6 when on PATH, else the built-in driver, same scenario and budget), gates the result
  * with the same core as the smoke-gate action, writes the report and prints the verdict.
  *
- * Exit status: 0 pass, 1 fail, 0 inconclusive (printed as a warning: too few requests to judge),
+ * Exit status: 0 pass, 1 fail, 0 inconclusive (printed as a warning with the reason),
  * 2 usage or setup error (bad flag, unreadable budget or results, service did not start), 128 + the
  * signal number when interrupted (130 Ctrl-C, 143 SIGTERM; the service is stopped, no report written).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,9 +18,10 @@ import type { BurnRateInput } from '../core/src/gate/burn-rate.js';
 import { evaluateGate } from '../core/src/gate/evaluate.js';
 import { fmtMs, fmtPct } from '../core/src/gate/format.js';
 import { buildSmokeReport, type SmokeReport } from '../core/src/gate/report.js';
-import { readK6Result } from '../core/src/k6/index.js';
+import { readK6Result, readK6Results } from '../core/src/k6/index.js';
 import type { LoadResult } from '../core/src/load-result.js';
 import { writeJsonAtomic } from '../lib/atomic-write.js';
+import { k6Failure, runK6 } from '../lib/k6/run.js';
 import { parseNumber } from '../lib/inputs.js';
 import { drive, samplesToLoadResult, smokeRequests } from '../lib/load/driver.js';
 import { repoFile } from '../lib/load/scenario.js';
@@ -31,7 +32,8 @@ import { findOnPath } from '../lib/which.js';
 
 const USAGE = `usage: npm run smoke -- [options]
 
-  --results <file>   gate an existing k6 output file instead of running load
+  --results <file>   gate an existing k6 output instead of running load; repeat it or give a
+                     quoted glob ('out/*.ndjson') to gate several files as one run
   --budget <file>    budget file (default k6/budget.json)
   --duration <s>     load duration in seconds (default: the budget's smoke.duration_s)
   --driver <d>       auto (k6 when on PATH, else built-in), k6 or builtin (default auto)
@@ -53,7 +55,7 @@ exit status: 0 pass, 1 fail, 0 inconclusive (with a warning), 2 usage or setup e
 class UsageError extends Error {}
 
 interface Args {
-  results?: string;
+  results?: string[];
   budget: string;
   durationS?: number;
   report: string;
@@ -68,7 +70,7 @@ function parse(argv: string[]): Args | 'help' {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        results: { type: 'string' },
+        results: { type: 'string', multiple: true },
         budget: { type: 'string' },
         duration: { type: 'string' },
         driver: { type: 'string', default: 'auto' },
@@ -99,7 +101,7 @@ function parse(argv: string[]): Args | 'help' {
   if (driver !== 'auto' && driver !== 'k6' && driver !== 'builtin')
     throw new UsageError(`--driver must be auto, k6 or builtin, got ${JSON.stringify(driver)}`);
   args.driver = driver;
-  if (values.results) args.results = resolve(values.results);
+  if (values.results) args.results = values.results;
   if (values.duration !== undefined) {
     const d = Number(values.duration.replace(/s$/, ''));
     if (!Number.isFinite(d) || d <= 0 || d > 600)
@@ -138,32 +140,34 @@ function git(args: string[]): string | undefined {
   }
 }
 
-async function runK6(k6: string, service: ServiceHandle, durationS: number, signal: AbortSignal): Promise<LoadResult> {
+async function runSmokeK6(
+  k6: string,
+  service: ServiceHandle,
+  durationS: number,
+  signal: AbortSignal,
+): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'hotel-perf-k6-'));
   const exportFile = join(dir, 'summary-export.json');
   try {
-    const child = spawn(
+    const r = await runK6({
       k6,
-      [
-        'run',
+      script: repoFile('k6/smoke.ts'),
+      flags: [
         '--quiet',
-        `--summary-export=${exportFile}`,
         '-e',
         `BASE_URL=${service.url}`,
         '-e',
         `SUMMARY_PATH=${join(dir, 'handle-summary.json')}`,
         '-e',
         `DURATION_S=${durationS}`,
-        repoFile('k6/smoke.ts'),
       ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
-    );
-    const onAbort = () => child.kill('SIGINT');
-    signal.addEventListener('abort', onAbort, { once: true });
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    signal.removeEventListener('abort', onAbort);
+      outputs: { summaryExport: exportFile },
+      signal,
+      log: { info: (line) => console.error(line) },
+    });
     // k6 exits 99 when its thresholds are crossed: the gate reads and reports those itself.
-    if (code !== 0 && code !== 99) throw new Error(`k6 exited with status ${code}`);
+    const failure = k6Failure(r);
+    if (failure) throw new Error(failure);
     return await readK6Result(exportFile);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -179,7 +183,8 @@ function table(report: SmokeReport): string {
       c.id === 'p95' && report.measured.p95_ci_ms
         ? ` (95 % CI ${report.measured.p95_ci_ms.map(fmtMs).join(' - ')})`
         : '';
-    return [c.label, `${fmt(c.measured)}${ci}`, `${c.comparator} ${fmt(c.limit)}${c.gating ? '' : ' (info)'}`, status];
+    const measured = c.measured === null && c.range ? `between ${c.range.map(fmtMs).join(' and ')}` : fmt(c.measured);
+    return [c.label, `${measured}${ci}`, `${c.comparator} ${fmt(c.limit)}${c.gating ? '' : ' (info)'}`, status];
   });
   const head = ['check', 'measured', 'limit', 'status'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -192,6 +197,11 @@ function table(report: SmokeReport): string {
   out.push(
     `verdict: ${report.verdict.toUpperCase()}  (${report.measured.requests} requests, source ${report.source.format})`,
   );
+  for (const p of report.parts)
+    out.push(
+      `  part ${p.file}: ${p.format}, ${p.requests} requests, ${p.failed_requests} failed, p95 ${fmtMs(p.p95_ms)}`,
+    );
+  if (report.combination) out.push(`  ${report.combination}`);
   for (const p of report.budget.burn_rates?.pairs ?? []) out.push(`  burn rate, ${p.slo} ${p.severity}: ${p.why}`);
   for (const r of report.reasons) out.push(`  - ${r}`);
   for (const w of report.warnings) out.push(`  warning: ${w}`);
@@ -229,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
   let result: LoadResult;
   try {
     if (args.results) {
-      result = await readK6Result(args.results);
+      result = await readK6Results(args.results, process.cwd());
     } else {
       const durationS = args.durationS ?? budget.smoke.duration_s;
       const k6 = args.driver === 'builtin' ? undefined : findOnPath('k6');
@@ -241,7 +251,7 @@ export async function main(argv: string[]): Promise<number> {
           `smoke: service at ${service.url}; ${k6 ? 'k6' : 'built-in driver'}, ${budget.smoke.vus} connections, up to ${durationS} s / ${budget.smoke.max_requests} requests`,
         );
       if (k6) {
-        result = await runK6(k6, service, durationS, abort.signal);
+        result = await runSmokeK6(k6, service, durationS, abort.signal);
       } else {
         const started = performance.now();
         const samples = await drive(
@@ -289,7 +299,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.json) console.log(JSON.stringify(report, null, 2));
   else console.log(`${table(report)}\nreport: ${args.report}`);
   if (report.verdict === 'inconclusive')
-    console.error('smoke: WARNING the result is inconclusive (too few requests to judge); not failing');
+    console.error(`smoke: WARNING the result is inconclusive (${report.reasons.join('; ')}); not failing`);
   return report.verdict === 'fail' ? 1 : 0;
 }
 

@@ -15,6 +15,12 @@ export interface SmokeShape {
   max_requests: number;
 }
 
+/** Limits for one endpoint (a k6 request name), stricter or looser than the run's. */
+export interface EndpointBudget {
+  p95_ms?: number;
+  error_rate?: number;
+}
+
 export interface Budget {
   version: 1;
   /** Largest acceptable 95th percentile of `http_req_duration`, in milliseconds. */
@@ -24,6 +30,8 @@ export interface Budget {
   /** Fewer requests than this and a run is `inconclusive`, never `pass` or `fail`. */
   min_requests: number;
   smoke: SmokeShape;
+  /** Optional limits per endpoint (k6's `name` tag); the verdict stays on the whole run for the others. */
+  endpoints?: Record<string, EndpointBudget>;
 }
 
 // The same module runs from core/src (sources), build/core/src (tsc output, one level deeper) and
@@ -54,7 +62,7 @@ export function parseBudget(raw: unknown, file = 'budget'): Budget {
   if (o.version !== 1)
     throw new BudgetError(`${file}: unsupported budget "version" ${JSON.stringify(o.version)} (expected 1)`);
   const smokeRaw = (o.smoke ?? {}) as Record<string, unknown>;
-  return {
+  const budget: Budget = {
     version: 1,
     p95_ms: positiveNumber(file, o, 'p95_ms'),
     error_rate: positiveNumber(file, o, 'error_rate', 1),
@@ -65,6 +73,28 @@ export function parseBudget(raw: unknown, file = 'budget'): Budget {
       max_requests: Math.ceil(positiveNumber(`${file} smoke`, { max_requests: 4000, ...smokeRaw }, 'max_requests')),
     },
   };
+  if (o.endpoints !== undefined) budget.endpoints = parseEndpoints(file, o.endpoints);
+  return budget;
+}
+
+function parseEndpoints(file: string, raw: unknown): Record<string, EndpointBudget> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new BudgetError(`${file}: "endpoints" must be an object of request name -> {p95_ms, error_rate}`);
+  const out: Record<string, EndpointBudget> = {};
+  for (const [name, limits] of Object.entries(raw as Record<string, unknown>)) {
+    const where = `${file} endpoints.${name}`;
+    if (typeof limits !== 'object' || limits === null || Array.isArray(limits))
+      throw new BudgetError(`${where}: expected an object with p95_ms and/or error_rate`);
+    const l = limits as Record<string, unknown>;
+    const unknown = Object.keys(l).filter((k) => k !== 'p95_ms' && k !== 'error_rate');
+    if (unknown.length > 0 || Object.keys(l).length === 0)
+      throw new BudgetError(`${where}: expected p95_ms and/or error_rate, got ${JSON.stringify(Object.keys(l))}`);
+    const e: EndpointBudget = {};
+    if (l.p95_ms !== undefined) e.p95_ms = positiveNumber(where, l, 'p95_ms');
+    if (l.error_rate !== undefined) e.error_rate = positiveNumber(where, l, 'error_rate', 1);
+    out[name] = e;
+  }
+  return out;
 }
 
 /** Reads and validates a budget file; errors name the file and what was expected. */

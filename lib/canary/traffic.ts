@@ -3,14 +3,16 @@
  * and canary at once, bounded in count and time. Built-in driver: two drive() calls side by side;
  * k6 (when on PATH; v0.57+ runs TypeScript): k6/canary.ts, whose NDJSON points are split by their `target` tag.
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { scanK6Points, type PointMetric } from '../../core/src/k6/points.js';
 import { drive, smokeRequests, type Sample } from '../load/driver.js';
 import { repoFile } from '../load/scenario.js';
 import type { CanaryPlan } from './plan.js';
-import { lastLine, runCommand } from './shell.js';
+import { k6Failure, runK6 } from '../k6/run.js';
+
+const CANARY_METRICS: readonly PointMetric[] = [{ name: 'http_req_duration', values: 'duration' }];
 
 export interface IntervalSamples {
   baseline: Sample[];
@@ -50,31 +52,23 @@ export function builtinTraffic(plan: CanaryPlan, baselineUrl: string, canaryUrl:
 }
 
 /** Reads k6 `--out json` points into samples per `target` tag; time is relative to the first point. */
-export async function readK6CanaryPoints(file: string): Promise<IntervalSamples> {
+export function readK6CanaryPoints(file: string): IntervalSamples {
   const out: IntervalSamples = { baseline: [], canary: [] };
   let t0: number | undefined;
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.includes('"http_req_duration"') || !line.includes('"Point"')) continue;
-    const p = JSON.parse(line) as {
-      type: string;
-      metric: string;
-      data: { time: string; value: number; tags?: Record<string, string> };
-    };
-    if (p.type !== 'Point' || p.metric !== 'http_req_duration') continue;
-    const target = p.data.tags?.target;
-    if (target !== 'baseline' && target !== 'canary') continue;
-    const t = Date.parse(p.data.time);
+  scanK6Points(file, CANARY_METRICS, (p) => {
+    const target = p.tag('target');
+    if (target !== 'baseline' && target !== 'canary') return;
+    const t = Date.parse(p.time());
     t0 ??= t;
-    const status = Number(p.data.tags?.status ?? 0);
+    const status = Number(p.tag('status') ?? 0);
     out[target].push({
       t_ms: t - t0,
-      latency_ms: status === 0 ? Number.NaN : p.data.value,
+      latency_ms: status === 0 ? Number.NaN : p.value,
       status,
       ok: status > 0 && status < 400,
-      name: p.data.tags?.name ?? '',
+      name: p.tag('name') ?? '',
     });
-  }
+  });
   return out;
 }
 
@@ -90,7 +84,11 @@ export function k6Traffic(plan: CanaryPlan, baselineUrl: string, canaryUrl: stri
       const dir = mkdtempSync(join(tmpdir(), 'canary-k6-'));
       try {
         const points = join(dir, 'points.ndjson');
-        const r = await runCommand(`k6 run --quiet --out "json=${points}" "${script}"`, {
+        let last = '';
+        const r = await runK6({
+          script,
+          flags: ['--quiet'],
+          outputs: { ndjson: points },
           env: {
             BASELINE_URL: baselineUrl,
             CANARY_URL: canaryUrl,
@@ -100,12 +98,13 @@ export function k6Traffic(plan: CanaryPlan, baselineUrl: string, canaryUrl: stri
           },
           timeoutMs: (t.interval_s + 30) * 1000,
           cwd,
+          log: { info: (line) => (last = line.trim() || last) },
           ...(signal && { signal }),
         });
         // k6 exits 99 when a threshold is crossed: the points are still complete, the judge decides.
-        if (r.code !== 0 && r.code !== 99)
-          throw new Error(`k6 exited with ${r.code ?? r.signal}: ${lastLine(r.stderr)}`);
-        return await readK6CanaryPoints(points);
+        const failure = k6Failure(r);
+        if (failure) throw new Error(`${failure}: ${last}`);
+        return readK6CanaryPoints(points);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

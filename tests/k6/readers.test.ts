@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { detectK6Format, K6FormatError, readK6Result } from '../../core/src/k6/index.js';
+import { detectK6Format, K6_FORMATS, K6FormatError, probeK6File, readK6Result } from '../../core/src/k6/index.js';
 import type { LoadResult } from '../../core/src/load-result.js';
 import { percentile } from '../../core/src/stats/percentile.js';
 
@@ -132,6 +132,30 @@ describe.each(['pass', 'slow'])('scenario %s: every form of the run agrees with 
       .map((o) => o.data.value);
     expect(values.length).toBe(table[scenario]!.requests);
     expect(results.ndjson!.latency_ms.p95).toBe(percentile(values, 0.95));
+  });
+});
+
+describe('the format registry', () => {
+  it('has one entry per format, and each real output is recognised by exactly one', () => {
+    expect(K6_FORMATS.map((f) => f.format).sort()).toEqual([
+      'handle-summary',
+      'machine-readable',
+      'ndjson',
+      'summary-export',
+    ]);
+    for (const [file, format] of [
+      ['pass-summary-export.json', 'summary-export'],
+      ['pass-handle-summary.json', 'handle-summary'],
+      ['pass-points.ndjson', 'ndjson'],
+      ['pass-machine-readable.constructed.json', 'machine-readable'],
+    ]) {
+      const probe = probeK6File(fx(file!));
+      expect(K6_FORMATS.filter((f) => f.sniff(probe)).map((f) => f.format)).toEqual([format]);
+    }
+  });
+  it('a one-line NDJSON file without a final newline is NDJSON', async () => {
+    const line = readFileSync(fx('slow-points.ndjson'), 'utf8').split('\n')[0]!;
+    expect(await detectK6Format(tmpFile('one-line.ndjson', line))).toBe('ndjson');
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import * as core from '@actions/core';
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   BudgetError,
@@ -34,7 +34,7 @@ import {
 import { fmtPct } from '../../../core/src/gate/format.js';
 import { renderSmokeMarkdown } from '../../../core/src/gate/render.js';
 import { buildSmokeReport, historyEntryFromReport, type SmokeReport } from '../../../core/src/gate/report.js';
-import { readK6Result } from '../../../core/src/k6/index.js';
+import { readK6Results, splitResultsInput } from '../../../core/src/k6/index.js';
 import { writeJsonAtomic } from '../../../lib/atomic-write.js';
 import { InputError, parseBool, parseNumber } from '../../../lib/inputs.js';
 import {
@@ -281,8 +281,7 @@ export async function run(): Promise<void> {
 async function runGate(): Promise<void> {
   const ctx = readContext();
   const ws = ctx.workspace;
-  const resultsInput = core.getInput('results', { required: true });
-  const resultsPath = isAbsolute(resultsInput) ? resultsInput : resolve(ws, resultsInput);
+  const resultsInputs = splitResultsInput(core.getInput('results', { required: true }));
   const reportPath = resolve(ws, core.getInput('report-path') || DEFAULT_REPORT_PATH);
   const budget = readBudget(ws);
   const failOnK6 = boolInput('fail-on-k6-thresholds', true);
@@ -301,7 +300,7 @@ async function runGate(): Promise<void> {
 
   let result;
   try {
-    result = await readK6Result(resultsPath);
+    result = await readK6Results(resultsInputs, ws);
   } catch (err) {
     throw new InputError(oneLine(err));
   }

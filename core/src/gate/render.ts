@@ -9,7 +9,7 @@ import type { GateCheck } from './evaluate.js';
 import { isUsableBaseline, type HistoryEntry } from './history.js';
 import type { BudgetSpentSource } from './adaptive.js';
 import { fmtBurn, type BurnRateReport } from './burn-rate.js';
-import type { SmokeReport } from './report.js';
+import type { EndpointRow, SmokeReport } from './report.js';
 import type { Verdict } from './types.js';
 
 const ESCAPES: Record<string, string> = {
@@ -68,6 +68,9 @@ function statusIcon(c: GateCheck): string {
 }
 
 function measuredCell(c: GateCheck, r: SmokeReport): string {
+  if (c.measured === null && c.range) return `between ${fmtMs(c.range[0])} and ${fmtMs(c.range[1])}`;
+  if (c.id === 'p95' && r.measured.percentile_error_bound !== null && c.measured !== null)
+    return `${fmtMs(c.measured)} (± ${fmtPct(r.measured.percentile_error_bound)}, from a histogram of ${r.measured.requests} requests)`;
   if (c.id === 'p95' && r.measured.p95_ci_ms) {
     const [lo, hi] = r.measured.p95_ci_ms;
     return `${fmtMs(c.measured)} (95 % CI ${fmtMs(lo)} – ${fmtMs(hi)})`;
@@ -88,6 +91,53 @@ function limitCell(c: GateCheck): string {
 export interface RenderOptions {
   /** History points shown in the trend chart (default 20). */
   trendPoints?: number;
+  /** Endpoint rows shown (default 15); the report has them all. */
+  endpointRows?: number;
+}
+
+/** One row per combined file, and how they were combined. */
+function renderParts(r: SmokeReport): string[] {
+  if (r.parts.length < 2) return [];
+  const out = [`<details open><summary>${r.parts.length} result files combined</summary>`, ''];
+  out.push('| File | Format | Requests | Failed | p95 |', '| --- | --- | ---: | ---: | ---: |');
+  for (const p of r.parts)
+    out.push(`| ${mdCode(p.file)} | ${mdText(p.format)} | ${p.requests} | ${p.failed_requests} | ${fmtMs(p.p95_ms)} |`);
+  out.push('');
+  if (r.combination) out.push(mdText(r.combination), '');
+  out.push('</details>', '');
+  return out;
+}
+
+function endpointStatus(e: EndpointRow): string {
+  const p95 = e.p95_ms ?? e.p95_range_ms?.[0] ?? null;
+  const over = (p95 !== null && p95 > e.limits.p95_ms) || (e.error_rate !== null && e.error_rate > e.limits.error_rate);
+  if (!over) return p95 === null ? '➖' : '✅';
+  return e.limits.own ? '❌' : '⚠️';
+}
+
+/** The per-endpoint table: most over its limits first; shown when the output names two endpoints or more, or the budget names one. */
+function renderEndpoints(r: SmokeReport, max: number): string[] {
+  const rows = r.endpoints;
+  if (rows.length < 2 && !rows.some((e) => e.limits.own)) return [];
+  const out = [
+    '**Per endpoint** (most over its limits first; ❌ over its own budget limit, ⚠️ over the run’s limit, not gating)',
+    '',
+  ];
+  out.push('| Endpoint | Requests | Error rate | p95 | Limits | |', '| --- | ---: | ---: | ---: | ---: | :---: |');
+  for (const e of rows.slice(0, max)) {
+    const p95 =
+      e.p95_ms !== null
+        ? fmtMs(e.p95_ms)
+        : e.p95_range_ms
+          ? `${fmtMs(e.p95_range_ms[0])} – ${fmtMs(e.p95_range_ms[1])}`
+          : 'n/a';
+    const errors = e.error_rate !== null ? `${fmtPct(e.error_rate)} (${e.failed_requests} of ${e.requests})` : 'n/a';
+    const limits = `≤ ${fmtMs(e.limits.p95_ms)}, ≤ ${fmtPct(e.limits.error_rate)}${e.limits.own ? ' (own)' : ''}`;
+    out.push(`| ${mdCode(e.name)} | ${e.requests ?? 'n/a'} | ${errors} | ${p95} | ${limits} | ${endpointStatus(e)} |`);
+  }
+  if (rows.length > max) out.push('', `${rows.length - max} more endpoints in the report (endpoints).`);
+  out.push('');
+  return out;
 }
 
 /**
@@ -169,6 +219,7 @@ export function renderSmokeMarkdown(
     `commit ${mdCode(shortSha(report.commit))}`,
     `ref ${mdCode(report.ref)}`,
     `${report.measured.requests} requests`,
+    ...(report.parts.length > 1 ? [`${report.parts.length} files`] : []),
     `source ${mdText(report.source.format)}${report.source.k6_version ? ` (k6 ${mdText(report.source.k6_version)})` : ''}`,
     mdText(report.time),
   ];
@@ -181,6 +232,8 @@ export function renderSmokeMarkdown(
     out.push(`| ${mdText(c.label)} | ${measuredCell(c, report)} | ${limitCell(c)} | ${statusIcon(c)} |`);
   }
   out.push('');
+
+  out.push(...renderParts(report), ...renderEndpoints(report, opts.endpointRows ?? 15));
 
   if (report.budget.adaptive) {
     const a = report.budget.adaptive;

@@ -3,7 +3,8 @@ export class K6FormatError extends Error {
   override name = 'K6FormatError';
   constructor(
     readonly file: string,
-    detail: string,
+    /** What is wrong, without the file and line. */
+    readonly detail: string,
     readonly line?: number,
   ) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${detail}`);

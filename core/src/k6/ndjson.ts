@@ -1,271 +1,248 @@
 /**
- * Streamed reader for `k6 run --out json=FILE` (one JSON object per line: `Metric` declarations
- * and `Point` samples). Memory stays flat in the file size: a fixed read buffer is reused and only
- * the main `http_req_duration` values are kept (8 bytes per request, needed for an exact p95).
- *
- * Speed: k6 writes points as `{"metric":"NAME","type":"Point","data":{"time":"T","value":V,...`.
- * Lines in that layout are recognised with string comparisons, and lines of metrics we do not need
- * (most of the file) are only checked to end with `}` (this catches truncation); lines of any other
- * layout fall back to JSON.parse, so key order does not affect correctness, only speed.
- * Buffers are decoded as latin1: every byte we inspect is ASCII and a byte-for-byte decoding is
- * much cheaper than UTF-8; tag strings with non-ASCII text may be garbled, but they are never used.
+ * The smoke gate's reading of k6 `--out json` NDJSON: the points of the four metrics it needs, from
+ * the one point reader (points.ts), reduced to a LoadResult. Durations are kept per endpoint (the
+ * `name` tag, which k6 sets to the URL unless the script names the request) as 8 bytes each, so the
+ * p95 of the run and of every endpoint is exact (k6's rule over every sample).
  */
-import { open } from 'node:fs/promises';
-import type { LoadResult } from '../load-result.js';
-import { percentileSorted } from '../stats/percentile.js';
-import { quantileCI } from '../stats/quantile-ci.js';
+import type { EndpointResult, LoadResult } from '../load-result.js';
+import { CombinedSamples, HISTOGRAM_ERROR_BOUND, SampleStore, type StoredSamples } from '../stats/sample-store.js';
 import { K6FormatError } from './errors.js';
+import { scanK6Points, type K6Point, type PointMetric, type ScanRange } from './points.js';
 
-const READ_SIZE = 1 << 20;
-/** A single line longer than this is not k6 output. */
-const MAX_LINE = 16 << 20;
+/** The metrics the gate reads, in the order of their indices below. */
+export const GATE_METRICS: readonly PointMetric[] = [
+  { name: 'http_req_duration', values: 'duration' },
+  { name: 'http_reqs', values: 'count' },
+  { name: 'http_req_failed', values: 'rate' },
+  { name: 'checks', values: 'rate' },
+];
+const DURATION = 0;
+const REQS = 1;
+const FAILED = 2;
+const CHECKS = 3;
 
-const PREFIX = '{"metric":"';
-const AFTER_NAME = '","type":"Point","data":{"time":"';
-const VALUE_KEY = ',"value":';
+/** Endpoints beyond this many distinct names share one row, so a name with ids in it cannot exhaust memory. */
+export const MAX_ENDPOINTS = 200;
+export const OTHER_ENDPOINTS = '(other endpoints)';
 
-// Metric kinds the reader keeps (plain numbers: cheapest to compare on the hot path).
-type Kind = -1 | 0 | 1 | 2 | 3;
-const Kind = { Other: -1, Duration: 0, Reqs: 1, Failed: 2, Checks: 3 } as const;
+/**
+ * Samples kept exactly per scan (one file, or one thread's share of it): past this many, percentiles
+ * come from a histogram within HISTOGRAM_ERROR_BOUND. 6 M per thread keeps a run of 10 M samples or
+ * more exact when split in two (a file's halves differ by far less than 20 %), at 8 bytes each.
+ */
+export const MAX_EXACT_SAMPLES = 6_000_000;
 
-function kindOf(name: string): Kind {
-  switch (name) {
-    case 'http_req_duration':
-      return Kind.Duration;
-    case 'http_reqs':
-      return Kind.Reqs;
-    case 'http_req_failed':
-      return Kind.Failed;
-    case 'checks':
-      return Kind.Checks;
-    default:
-      return Kind.Other;
-  }
+interface EndpointAcc {
+  durations: SampleStore;
+  failed: number;
+  failedPoints: number;
 }
 
-/** Matches a metric name in place (no substring allocation) for the fast path. */
-function kindAt(text: string, start: number, len: number): Kind {
-  switch (len) {
-    case 17:
-      return text.startsWith('http_req_duration', start) ? Kind.Duration : Kind.Other;
-    case 9:
-      return text.startsWith('http_reqs', start) ? Kind.Reqs : Kind.Other;
-    case 15:
-      return text.startsWith('http_req_failed', start) ? Kind.Failed : Kind.Other;
-    case 6:
-      return text.startsWith('checks', start) ? Kind.Checks : Kind.Other;
-    default:
-      return Kind.Other;
-  }
+/** What one scan of one file (or one byte range of it) found: plain data, so a worker thread can send it. */
+export interface NdjsonPartial {
+  records: number;
+  lines: number;
+  reqs: number;
+  reqPoints: number;
+  failed: number;
+  failedPoints: number;
+  checksPass: number;
+  checksTotal: number;
+  firstTime?: string | undefined;
+  lastTime?: string | undefined;
+  /** Per endpoint name: its durations, failed requests and http_req_failed points. */
+  endpoints: { name: string; durations: StoredSamples; failed: number; failedPoints: number }[];
 }
 
-class Accumulator {
-  durations = new Float64Array(1 << 14);
-  n = 0;
+export interface ScanOptions {
+  /** Samples kept exactly before switching to the histogram (default MAX_EXACT_SAMPLES). */
+  maxExactSamples?: number;
+}
+
+/** Endpoint of a point: its `name` tag, else its `url` tag. */
+function endpointOf(p: K6Point): string {
+  return p.tag('name') ?? p.tag('url') ?? '';
+}
+
+class NdjsonAccumulator {
+  private readonly endpoints = new Map<string, EndpointAcc>();
+  private exactLeft: number;
   reqs = 0;
+  reqPoints = 0;
   failed = 0;
-  failedSeen = false;
+  failedPoints = 0;
   checksPass = 0;
   checksTotal = 0;
-  records = 0;
   firstTime: string | undefined;
   lastTime: string | undefined;
+  private lastName: string | undefined;
+  private lastEndpoint: EndpointAcc | undefined;
 
-  add(kind: Kind, value: number): void {
-    switch (kind) {
-      case Kind.Duration:
-        if (this.n === this.durations.length) {
-          const grown = new Float64Array(this.durations.length * 2);
-          grown.set(this.durations);
-          this.durations = grown;
-        }
-        this.durations[this.n++] = value;
+  constructor(maxExactSamples: number) {
+    this.exactLeft = maxExactSamples;
+  }
+
+  private endpoint(name: string): EndpointAcc {
+    if (name === this.lastName) return this.lastEndpoint!;
+    let e = this.endpoints.get(name);
+    if (!e) {
+      if (this.endpoints.size >= MAX_ENDPOINTS) return this.endpoint(OTHER_ENDPOINTS);
+      e = { durations: new SampleStore(), failed: 0, failedPoints: 0 };
+      if (this.exactLeft < 0) e.durations.toHistogram();
+      this.endpoints.set(name, e);
+    }
+    this.lastName = name;
+    this.lastEndpoint = e;
+    return e;
+  }
+
+  readonly visit = (p: K6Point): void => {
+    switch (p.metric) {
+      case DURATION:
+        if (--this.exactLeft === -1) for (const e of this.endpoints.values()) e.durations.toHistogram();
+        this.endpoint(endpointOf(p)).durations.push(p.value);
         break;
-      case Kind.Reqs:
-        this.reqs += value;
+      case REQS:
+        this.reqs += p.value;
+        this.reqPoints++;
+        this.firstTime ??= p.time();
+        this.lastTime = p.time();
         break;
-      case Kind.Failed:
-        this.failed += value;
-        this.failedSeen = true;
+      case FAILED: {
+        const e = this.endpoint(endpointOf(p));
+        e.failed += p.value;
+        e.failedPoints++;
+        this.failed += p.value;
+        this.failedPoints++;
         break;
-      case Kind.Checks:
-        this.checksPass += value;
+      }
+      case CHECKS:
+        this.checksPass += p.value;
         this.checksTotal++;
         break;
       default:
         break;
     }
+  };
+
+  partial(stats: { records: number; lines: number }): NdjsonPartial {
+    return {
+      ...stats,
+      reqs: this.reqs,
+      reqPoints: this.reqPoints,
+      failed: this.failed,
+      failedPoints: this.failedPoints,
+      checksPass: this.checksPass,
+      checksTotal: this.checksTotal,
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+      endpoints: [...this.endpoints].map(([name, e]) => ({
+        name,
+        durations: e.durations.stored(),
+        failed: e.failed,
+        failedPoints: e.failedPoints,
+      })),
+    };
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Whether one parsed line is a k6 `--out json` record; used for format detection too. */
-export function isK6JsonRecord(v: unknown): boolean {
-  return isObj(v) && (v.type === 'Metric' || v.type === 'Point') && isObj(v.data);
+/** Scans one file (or a byte range of it) into a partial result. */
+export function scanNdjsonPartial(file: string, range?: ScanRange, opts: ScanOptions = {}): NdjsonPartial {
+  const acc = new NdjsonAccumulator(opts.maxExactSamples ?? MAX_EXACT_SAMPLES);
+  const stats = scanK6Points(file, GATE_METRICS, acc.visit, range);
+  return acc.partial(stats);
 }
 
-function slowLine(line: string, file: string, lineNo: number, acc: Accumulator): void {
-  let rec: unknown;
-  try {
-    rec = JSON.parse(line);
-  } catch {
-    throw new K6FormatError(file, 'malformed NDJSON line (expected one k6 --out json object per line)', lineNo);
-  }
-  if (!isK6JsonRecord(rec)) {
-    throw new K6FormatError(
-      file,
-      'not a k6 --out json record (expected {"type":"Metric"|"Point","data":{...}})',
-      lineNo,
-    );
-  }
-  const r = rec as { type: string; metric?: unknown; data: Obj };
-  acc.records++;
-  if (r.type !== 'Point') return;
-  const name = typeof r.metric === 'string' ? r.metric : undefined;
-  const value = r.data.value;
-  if (name === undefined || typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new K6FormatError(file, 'k6 Point without a metric name or a numeric data.value', lineNo);
-  }
-  const kind = kindOf(name);
-  if (kind === Kind.Reqs && typeof r.data.time === 'string') {
-    acc.firstTime ??= r.data.time;
-    acc.lastTime = r.data.time;
-  }
-  acc.add(kind, value);
-}
-
-/** Processes the complete lines of `text` (no trailing newline); returns the number of lines seen. */
-function processText(text: string, file: string, firstLineNo: number, acc: Accumulator): number {
-  let lineNo = firstLineNo;
-  let s = 0;
-  const len = text.length;
-  while (s <= len) {
-    let e = text.indexOf('\n', s);
-    if (e < 0) e = len;
-    let end = e;
-    if (end > s && text.charCodeAt(end - 1) === 13) end--; // CRLF
-    if (end > s) processLine(text, s, end, file, lineNo, acc);
-    lineNo++;
-    s = e + 1;
-  }
-  return lineNo - firstLineNo;
-}
-
-function processLine(text: string, s: number, e: number, file: string, lineNo: number, acc: Accumulator): void {
-  if (text.charCodeAt(e - 1) !== 125 /* } */) {
-    // Either truncated or not JSON at all; let JSON.parse produce the precise complaint.
-    slowLine(text.slice(s, e), file, lineNo, acc);
-    return;
-  }
-  if (text.startsWith(PREFIX, s)) {
-    const ns = s + PREFIX.length;
-    const ne = text.indexOf('"', ns);
-    if (ne > 0 && ne < e && text.startsWith(AFTER_NAME, ne)) {
-      const kind = kindAt(text, ns, ne - ns);
-      if (kind === Kind.Other) {
-        acc.records++;
-        return;
-      }
-      const ts = ne + AFTER_NAME.length;
-      const te = text.indexOf('"', ts);
-      if (te > 0 && te < e && text.startsWith(VALUE_KEY, te + 1)) {
-        const vs = te + 1 + VALUE_KEY.length;
-        let ve = vs;
-        for (let c = text.charCodeAt(ve); ve < e && c !== 44 /* , */ && c !== 125 /* } */; c = text.charCodeAt(++ve));
-        const value = ve > vs ? Number(text.slice(vs, ve)) : Number.NaN;
-        if (Number.isFinite(value)) {
-          if (kind === Kind.Reqs) {
-            const t = text.slice(ts, te);
-            acc.firstTime ??= t;
-            acc.lastTime = t;
-          }
-          acc.records++;
-          acc.add(kind, value);
-          return;
-        }
-      }
+function endpointRows(partials: readonly NdjsonPartial[]): { rows: EndpointResult[]; all: CombinedSamples } {
+  const byName = new Map<string, { samples: StoredSamples[]; failed: number; failedPoints: number }>();
+  for (const part of partials) {
+    for (const e of part.endpoints) {
+      const row = byName.get(e.name) ?? { samples: [], failed: 0, failedPoints: 0 };
+      row.samples.push(e.durations);
+      row.failed += e.failed;
+      row.failedPoints += e.failedPoints;
+      byName.set(e.name, row);
     }
   }
-  slowLine(text.slice(s, e), file, lineNo, acc);
+  const rows: EndpointResult[] = [];
+  const all: StoredSamples[] = [];
+  for (const [name, r] of byName) {
+    all.push(...r.samples);
+    const samples = new CombinedSamples(r.samples);
+    // Every request has one http_req_duration and one http_req_failed point (k6 v0.31+).
+    const requests = Math.max(samples.length, r.failedPoints);
+    rows.push({
+      name,
+      requests,
+      failed_requests: r.failed,
+      error_rate: requests > 0 ? r.failed / requests : Number.NaN,
+      p95_ms: samples.percentile(0.95),
+    });
+  }
+  return { rows, all: new CombinedSamples(all) };
 }
 
-function toLoadResult(acc: Accumulator, file: string): LoadResult {
-  const requests = acc.reqs > 0 ? acc.reqs : acc.n;
-  if (requests > 0 && !acc.failedSeen) {
+/**
+ * Reduces partial scans (of one file split across threads, or of several files of one run) to one
+ * LoadResult over the union of their samples: exact p95, its confidence interval, error rate.
+ */
+export function ndjsonResult(partials: readonly NdjsonPartial[], file: string): LoadResult {
+  const sum = (f: (p: NdjsonPartial) => number): number => partials.reduce((s, p) => s + f(p), 0);
+  if (sum((p) => p.records) === 0) throw new K6FormatError(file, 'contains no k6 --out json records');
+  const { rows, all } = endpointRows(partials);
+  const reqs = sum((p) => p.reqs);
+  const failed = sum((p) => p.failed);
+  const requests = sum((p) => p.reqPoints) > 0 ? reqs : all.length;
+  if (requests > 0 && sum((p) => p.failedPoints) === 0) {
     throw new K6FormatError(file, 'has HTTP requests but no http_req_failed points (k6 v0.31 or later writes them)');
   }
-  const sorted = acc.durations.subarray(0, acc.n).sort();
+  if (failed > requests) {
+    throw new K6FormatError(file, `http_req_failed counts ${failed} failed requests of only ${requests} (http_reqs)`);
+  }
   const result: LoadResult = {
     source: { format: 'ndjson', file },
     requests,
-    failed_requests: acc.failed,
-    error_rate: requests > 0 ? acc.failed / requests : Number.NaN,
-    latency_ms: { p95: percentileSorted(sorted, 0.95) },
+    failed_requests: failed,
+    error_rate: requests > 0 ? failed / requests : Number.NaN,
+    latency_ms: { p95: all.percentile(0.95) },
     thresholds: [],
   };
-  if (acc.n > 0) {
-    let sum = 0;
-    for (let i = 0; i < acc.n; i++) sum += sorted[i]!;
+  if (!all.exact) result.percentile_error_bound = HISTOGRAM_ERROR_BOUND;
+  if (all.length > 0) {
     Object.assign(result.latency_ms, {
-      p90: percentileSorted(sorted, 0.9),
-      med: percentileSorted(sorted, 0.5),
-      avg: sum / acc.n,
-      min: sorted[0]!,
-      max: sorted[acc.n - 1]!,
+      p90: all.percentile(0.9),
+      med: all.percentile(0.5),
+      avg: all.sum() / all.length,
+      min: all.min(),
+      max: all.max(),
     });
-    const ci = quantileCI(sorted, 0.95, 0.95);
-    if (ci) result.p95_ci_ms = [ci.lower, ci.upper];
+    const ci = all.quantileCI(0.95);
+    if (ci) result.p95_ci_ms = ci;
+    if (rows.length > 0) result.endpoints = rows;
   }
-  if (acc.checksTotal > 0) {
-    result.checks = {
-      passes: acc.checksPass,
-      fails: acc.checksTotal - acc.checksPass,
-      rate: acc.checksPass / acc.checksTotal,
-    };
-  }
-  if (acc.firstTime && acc.lastTime) {
-    const span = (Date.parse(acc.lastTime) - Date.parse(acc.firstTime)) / 1000;
+  const checksPass = sum((p) => p.checksPass);
+  const checksTotal = sum((p) => p.checksTotal);
+  if (checksTotal > 0)
+    result.checks = { passes: checksPass, fails: checksTotal - checksPass, rate: checksPass / checksTotal };
+  const firstTime = partials.find((p) => p.firstTime)?.firstTime;
+  const lastTime = partials.findLast((p) => p.lastTime)?.lastTime;
+  if (firstTime && lastTime) {
+    const span = (Date.parse(lastTime) - Date.parse(firstTime)) / 1000;
     if (Number.isFinite(span) && span > 0) result.duration_s = span;
   }
   return result;
 }
 
-/** Reads a k6 `--out json` NDJSON file in a single streamed pass. */
-export async function readK6Ndjson(path: string): Promise<LoadResult> {
-  const acc = new Accumulator();
-  const fh = await open(path, 'r');
-  try {
-    let buf = Buffer.allocUnsafe(READ_SIZE);
-    let carry = 0;
-    let lineNo = 1;
-    for (;;) {
-      if (carry === buf.length) {
-        if (buf.length >= MAX_LINE)
-          throw new K6FormatError(path, `line longer than ${MAX_LINE} bytes; not k6 NDJSON`, lineNo);
-        const grown = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(grown, 0, 0, carry);
-        buf = grown;
-      }
-      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
-      const total = carry + bytesRead;
-      if (bytesRead === 0) {
-        if (carry > 0) processText(buf.toString('latin1', 0, carry), path, lineNo, acc);
-        break;
-      }
-      const lastNl = buf.lastIndexOf(10, total - 1);
-      if (lastNl < 0) {
-        carry = total;
-        continue;
-      }
-      lineNo += processText(buf.toString('latin1', 0, lastNl), path, lineNo, acc);
-      carry = total - lastNl - 1;
-      buf.copy(buf, 0, lastNl + 1, total);
-    }
-  } finally {
-    await fh.close();
-  }
-  if (acc.records === 0) throw new K6FormatError(path, 'contains no k6 --out json records');
-  return toLoadResult(acc, path);
+/** Reads a k6 `--out json` NDJSON file in one pass on this thread: its result and its samples. */
+export function readK6NdjsonParts(
+  path: string,
+  opts: ScanOptions = {},
+): { result: LoadResult; partials: NdjsonPartial[] } {
+  const partials = [scanNdjsonPartial(path, undefined, opts)];
+  return { result: ndjsonResult(partials, path), partials };
+}
+
+/** Reads a k6 `--out json` NDJSON file in one pass. */
+export function readK6Ndjson(path: string): LoadResult {
+  return readK6NdjsonParts(path).result;
 }

@@ -1,72 +1,171 @@
 /**
  * Readers for the three pre-aggregated k6 JSON summaries. Each reduces to the same LoadResult,
- * so the forms of one run agree. The format is recognised from the document's shape only.
+ * so the forms of one run agree. Each format is recognised from the document's shape only
+ * (`is*` below, used by the format registry).
+ *
+ * Impossible values are format errors naming the file and the field: a negative duration or count,
+ * a rate outside [0, 1], more failed requests than requests.
  */
-import type { K6Format, LoadResult, ThresholdResult } from '../load-result.js';
-import { EXPECTED_FORMATS, K6FormatError } from './errors.js';
+import type { EndpointResult, LoadResult, ThresholdResult } from '../load-result.js';
+import { K6FormatError } from './errors.js';
 
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The summary formats, told apart by content (never by file name). Undefined when none fits. */
-export function detectSummaryFormat(doc: unknown): Exclude<K6Format, 'ndjson' | 'builtin-driver'> | undefined {
-  if (!isObj(doc)) return undefined;
-  const results = doc.results;
-  if (typeof doc.version === 'string' && isObj(results) && Array.isArray(results.metrics)) return 'machine-readable';
-  const metrics = doc.metrics;
-  if (!isObj(metrics) || !isObj(doc.root_group)) return undefined;
-  // handleSummary data wraps every metric's numbers in `values` and carries options/state.
-  const entries = Object.values(metrics);
-  if (entries.some((m) => isObj(m) && isObj(m.values)) || isObj(doc.state) || isObj(doc.options))
-    return 'handle-summary';
-  if (entries.every((m) => isObj(m) && !('values' in m))) return 'summary-export';
-  return undefined;
+/** `k6 run --new-machine-readable-summary` (k6 1.x): `{version, results: {metrics: [...]}}`. */
+export function isMachineReadableSummary(doc: unknown): boolean {
+  return isObj(doc) && typeof doc.version === 'string' && isObj(doc.results) && Array.isArray(doc.results.metrics);
 }
 
-function num(file: string, v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v))
-    throw new K6FormatError(file, `${what} must be a finite number, got ${JSON.stringify(v)}`);
-  return v;
+/** handleSummary data: every metric's numbers wrapped in `values`, with options/state beside. */
+export function isHandleSummary(doc: unknown): boolean {
+  if (!isObj(doc) || !isObj(doc.metrics) || !isObj(doc.root_group)) return false;
+  return Object.values(doc.metrics).some((m) => isObj(m) && isObj(m.values)) || isObj(doc.state) || isObj(doc.options);
 }
 
-function optNum(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+/** `k6 run --summary-export`: the numbers directly in each metric, no options/state. */
+export function isSummaryExport(doc: unknown): boolean {
+  if (!isObj(doc) || !isObj(doc.metrics) || !isObj(doc.root_group) || isHandleSummary(doc)) return false;
+  return Object.values(doc.metrics).every((m) => isObj(m) && !('values' in m));
+}
+
+/** Checks one number of the file; `what` names the field in the error. */
+class Fields {
+  constructor(readonly file: string) {}
+
+  number(v: unknown, what: string): number {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new K6FormatError(this.file, `${what} must be a finite number, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** A duration or a count: never negative. */
+  nonNegative(v: unknown, what: string): number {
+    const n = this.number(v, what);
+    if (n < 0) throw new K6FormatError(this.file, `${what} is ${n}: a duration or count cannot be negative`);
+    return n;
+  }
+
+  optNonNegative(v: unknown, what: string): number | undefined {
+    return v === undefined || v === null ? undefined : this.nonNegative(v, what);
+  }
+
+  /** A rate: 0..1. */
+  optRate(v: unknown, what: string): number | undefined {
+    if (v === undefined || v === null) return undefined;
+    const n = this.number(v, what);
+    if (n < 0 || n > 1) throw new K6FormatError(this.file, `${what} is ${n}: a rate must be within [0, 1]`);
+    return n;
+  }
 }
 
 /** Trend values in ms; k6 spells the percentiles `p(95)` in old summaries and `p95` in the machine-readable one. */
-function latency(file: string, metric: string, values: Obj | undefined): LoadResult['latency_ms'] {
-  if (!values) return { p95: Number.NaN };
+function latency(f: Fields, metric: string, values: Obj): LoadResult['latency_ms'] {
   const p95 = values['p(95)'] ?? values.p95;
   if (p95 === undefined) {
-    throw new K6FormatError(file, `${metric} has no p(95) value (add "p(95)" to k6's summaryTrendStats)`);
+    throw new K6FormatError(f.file, `${metric} has no p(95) value (add "p(95)" to k6's summaryTrendStats)`);
   }
-  const out: LoadResult['latency_ms'] = { p95: num(file, p95, `${metric} p(95)`) };
-  const p90 = optNum(values['p(90)'] ?? values.p90);
+  const out: LoadResult['latency_ms'] = { p95: f.nonNegative(p95, `${metric} p(95)`) };
+  const p90 = f.optNonNegative(values['p(90)'] ?? values.p90, `${metric} p(90)`);
   if (p90 !== undefined) out.p90 = p90;
   for (const k of ['med', 'avg', 'min', 'max'] as const) {
-    const v = optNum(values[k]);
+    const v = f.optNonNegative(values[k], `${metric} ${k}`);
     if (v !== undefined) out[k] = v;
   }
   return out;
 }
 
-function failed(
-  file: string,
-  requests: number,
-  failedCount: number | undefined,
-): { failed_requests: number; error_rate: number } {
-  if (requests === 0) return { failed_requests: 0, error_rate: Number.NaN };
-  if (failedCount === undefined) {
-    // Without http_req_failed we cannot know the error rate; guessing 0 would be a silent pass.
-    throw new K6FormatError(file, 'has http_reqs but no http_req_failed metric (k6 v0.31 or later writes it)');
-  }
-  return { failed_requests: failedCount, error_rate: failedCount / requests };
+/**
+ * The numbers every summary format carries, read from its own spellings by the caller: metric
+ * values by key (`http_req_duration`, `http_req_duration{name:x}`, ...) and how to count failures.
+ */
+interface SummaryView {
+  f: Fields;
+  keys: readonly string[];
+  values(key: string): Obj | undefined;
+  /** Failed requests in an http_req_failed metric's values (`passes` in old summaries, `matches` in 1.x). */
+  failedOf(values: Obj, key: string): number;
 }
 
-function checksFrom(passes: number | undefined, fails: number | undefined): LoadResult['checks'] {
-  if (passes === undefined || fails === undefined || passes + fails === 0) return undefined;
-  return { passes, fails, rate: passes / (passes + fails) };
+function requestsOf(v: SummaryView, key: string): number | undefined {
+  const reqs = v.values(key);
+  return reqs ? v.f.nonNegative(reqs.count, `${key} count`) : undefined;
+}
+
+function failedOf(v: SummaryView, key: string, requests: number): number | undefined {
+  const values = v.values(key);
+  if (!values) return undefined;
+  const failed = v.failedOf(values, key);
+  v.f.optRate(values.rate ?? values.value, `${key} rate`);
+  if (failed > requests)
+    throw new K6FormatError(v.f.file, `${key} counts ${failed} failed requests of only ${requests} (http_reqs count)`);
+  return failed;
+}
+
+/** Per-endpoint rows from sub-metrics such as `http_req_duration{name:messages}` (k6 writes those a threshold names). */
+function endpointsOf(v: SummaryView): EndpointResult[] | undefined {
+  const rows: EndpointResult[] = [];
+  for (const key of v.keys) {
+    const m = /^http_req_duration\{(name|url):(.*)\}$/.exec(key);
+    if (!m) continue;
+    const values = v.values(key);
+    if (!values) continue;
+    const tag = `{${m[1]}:${m[2]}}`;
+    const row: EndpointResult = { name: m[2]!, p95_ms: latency(v.f, key, values).p95 };
+    const requests = requestsOf(v, `http_reqs${tag}`);
+    if (requests !== undefined) {
+      row.requests = requests;
+      const failed = failedOf(v, `http_req_failed${tag}`, requests);
+      if (failed !== undefined) {
+        row.failed_requests = failed;
+        row.error_rate = requests > 0 ? failed / requests : Number.NaN;
+      }
+    }
+    rows.push(row);
+  }
+  return rows.length > 0 ? rows : undefined;
+}
+
+function checksOf(f: Fields, passes: unknown, fails: unknown): LoadResult['checks'] {
+  const p = f.optNonNegative(passes, 'checks passes');
+  const n = f.optNonNegative(fails, 'checks fails');
+  if (p === undefined || n === undefined || p + n === 0) return undefined;
+  return { passes: p, fails: n, rate: p / (p + n) };
+}
+
+/** Requests, failures, latency and endpoints: the part of a LoadResult every summary format gives the same way. */
+function measured(
+  v: SummaryView,
+): Pick<LoadResult, 'requests' | 'failed_requests' | 'error_rate' | 'latency_ms' | 'endpoints'> {
+  const requests = requestsOf(v, 'http_reqs') ?? 0;
+  const duration = v.values('http_req_duration');
+  if (requests === 0) {
+    return {
+      requests,
+      failed_requests: 0,
+      error_rate: Number.NaN,
+      latency_ms: duration ? latency(v.f, 'http_req_duration', duration) : { p95: Number.NaN },
+    };
+  }
+  const failed = failedOf(v, 'http_req_failed', requests);
+  // Without http_req_failed we cannot know the error rate; guessing 0 would be a silent pass.
+  if (failed === undefined)
+    throw new K6FormatError(v.f.file, 'has http_reqs but no http_req_failed metric (k6 v0.31 or later writes it)');
+  if (!duration)
+    throw new K6FormatError(
+      v.f.file,
+      `has ${requests} HTTP requests (http_reqs) but no http_req_duration metric: no latency to judge`,
+    );
+  const out: ReturnType<typeof measured> = {
+    requests,
+    failed_requests: failed,
+    error_rate: failed / requests,
+    latency_ms: latency(v.f, 'http_req_duration', duration),
+  };
+  const endpoints = endpointsOf(v);
+  if (endpoints) out.endpoints = endpoints;
+  return out;
 }
 
 function thresholdsFrom(metrics: Obj, okOf: (raw: unknown) => boolean | undefined, file: string): ThresholdResult[] {
@@ -88,113 +187,96 @@ function thresholdsFrom(metrics: Obj, okOf: (raw: unknown) => boolean | undefine
   );
 }
 
-function fromSummaryExport(doc: Obj, file: string): LoadResult {
-  const metrics = doc.metrics as Obj;
-  const get = (k: string): Obj | undefined => (isObj(metrics[k]) ? (metrics[k] as Obj) : undefined);
-  const reqs = get('http_reqs');
-  const requests = reqs ? num(file, reqs.count, 'http_reqs count') : 0;
-  // Trap: in http_req_failed (a rate), `passes` counts the FAILED requests.
-  const f = get('http_req_failed');
-  const checks = get('checks');
-  const rate = reqs ? optNum(reqs.rate) : undefined;
+export function readSummaryExport(doc: unknown, file: string): LoadResult {
+  const metrics = (doc as Obj).metrics as Obj;
+  const f = new Fields(file);
+  const values = (k: string): Obj | undefined => (isObj(metrics[k]) ? metrics[k] : undefined);
   const result: LoadResult = {
     source: { format: 'summary-export', file },
-    requests,
-    ...failed(file, requests, f ? num(file, f.passes, 'http_req_failed passes') : undefined),
-    latency_ms: latency(file, 'http_req_duration', get('http_req_duration')),
+    // Trap: in http_req_failed (a rate), `passes` counts the FAILED requests.
+    ...measured({ f, keys: Object.keys(metrics), values, failedOf: (v, k) => f.nonNegative(v.passes, `${k} passes`) }),
     // Trap: here a threshold's value `true` means it FAILED.
     thresholds: thresholdsFrom(metrics, (raw) => (typeof raw === 'boolean' ? !raw : undefined), file),
   };
-  const c = checks ? checksFrom(optNum(checks.passes), optNum(checks.fails)) : undefined;
+  const checks = values('checks');
+  const c = checks ? checksOf(f, checks.passes, checks.fails) : undefined;
   if (c) result.checks = c;
-  if (rate && requests > 0) result.duration_s = requests / rate;
+  const rate = f.optNonNegative(values('http_reqs')?.rate, 'http_reqs rate');
+  if (rate && result.requests > 0) result.duration_s = result.requests / rate;
   return result;
 }
 
-function fromHandleSummary(doc: Obj, file: string): LoadResult {
-  const metrics = doc.metrics as Obj;
+export function readHandleSummary(doc: unknown, file: string): LoadResult {
+  const d = doc as Obj;
+  const metrics = d.metrics as Obj;
+  const f = new Fields(file);
   const values = (k: string): Obj | undefined => {
     const m = metrics[k];
     return isObj(m) && isObj(m.values) ? m.values : undefined;
   };
-  const reqs = values('http_reqs');
-  const requests = reqs ? num(file, reqs.count, 'http_reqs count') : 0;
-  const f = values('http_req_failed');
-  const checks = values('checks');
   const result: LoadResult = {
     source: { format: 'handle-summary', file },
-    requests,
-    ...failed(file, requests, f ? num(file, f.passes, 'http_req_failed passes') : undefined),
-    latency_ms: latency(file, 'http_req_duration', values('http_req_duration')),
+    ...measured({ f, keys: Object.keys(metrics), values, failedOf: (v, k) => f.nonNegative(v.passes, `${k} passes`) }),
     thresholds: thresholdsFrom(
       metrics,
       (raw) => (isObj(raw) && typeof raw.ok === 'boolean' ? raw.ok : undefined),
       file,
     ),
   };
-  const c = checks ? checksFrom(optNum(checks.passes), optNum(checks.fails)) : undefined;
+  const checks = values('checks');
+  const c = checks ? checksOf(f, checks.passes, checks.fails) : undefined;
   if (c) result.checks = c;
-  const state = isObj(doc.state) ? doc.state : undefined;
-  const ms = state ? optNum(state.testRunDurationMs) : undefined;
+  const state = isObj(d.state) ? d.state : undefined;
+  const ms = state ? f.optNonNegative(state.testRunDurationMs, 'state.testRunDurationMs') : undefined;
   if (ms !== undefined) result.duration_s = ms / 1000;
   return result;
 }
 
-function fromMachineReadable(doc: Obj, file: string): LoadResult {
-  const version = doc.version as string;
+export function readMachineReadableSummary(doc: unknown, file: string): LoadResult {
+  const d = doc as Obj;
+  const version = d.version as string;
   if (!/^1\./.test(version))
     throw new K6FormatError(file, `unsupported machine-readable summary version "${version}" (expected 1.x)`);
-  const results = doc.results as Obj;
+  const f = new Fields(file);
+  const results = d.results as Obj;
   const byName = new Map<string, Obj>();
-  for (const m of results.metrics as unknown[]) {
-    if (isObj(m) && typeof m.name === 'string' && isObj(m.values)) byName.set(m.name, m.values);
-  }
-  const checksObj = isObj(results.checks) ? results.checks : undefined;
-  if (checksObj && Array.isArray(checksObj.metrics)) {
-    for (const m of checksObj.metrics)
-      if (isObj(m) && typeof m.name === 'string' && isObj(m.values)) byName.set(m.name, m.values);
-  }
-  const reqs = byName.get('http_reqs');
-  const requests = reqs ? num(file, reqs.count, 'http_reqs count') : 0;
-  // For http_req_failed, `matches` counts failed requests.
-  const f = byName.get('http_req_failed');
+  const collect = (list: unknown): void => {
+    if (Array.isArray(list))
+      for (const m of list) if (isObj(m) && typeof m.name === 'string' && isObj(m.values)) byName.set(m.name, m.values);
+  };
+  collect(results.metrics);
+  if (isObj(results.checks)) collect(results.checks.metrics);
   const result: LoadResult = {
     source: { format: 'machine-readable', file },
-    requests,
-    ...failed(file, requests, f ? num(file, f.matches, 'http_req_failed matches') : undefined),
-    latency_ms: latency(file, 'http_req_duration', byName.get('http_req_duration')),
+    // For http_req_failed, `matches` counts failed requests.
+    ...measured({
+      f,
+      keys: [...byName.keys()],
+      values: (k) => byName.get(k),
+      failedOf: (v, k) => {
+        const matches = f.nonNegative(v.matches, `${k} matches`);
+        const total = f.optNonNegative(v.total, `${k} total`);
+        if (total !== undefined && matches > total)
+          throw new K6FormatError(file, `${k} matches (${matches}) is more than its total (${total})`);
+        return matches;
+      },
+    }),
     thresholds: [],
   };
-  const meta = isObj(doc.metadata) ? doc.metadata : undefined;
+  const meta = isObj(d.metadata) ? d.metadata : undefined;
   const k6v = meta ? (meta.k6_version ?? meta.k6Version) : undefined;
   if (typeof k6v === 'string') result.source.k6_version = k6v;
   const succeeded = byName.get('checks_succeeded') ?? byName.get('checks');
   if (succeeded) {
-    const passes = optNum(succeeded.matches ?? succeeded.passes);
-    const total = optNum(succeeded.total);
-    const c = checksFrom(
-      passes,
-      total !== undefined && passes !== undefined ? total - passes : optNum(succeeded.fails),
-    );
+    const passes = f.optNonNegative(succeeded.matches ?? succeeded.passes, 'checks matches');
+    const total = f.optNonNegative(succeeded.total, 'checks total');
+    if (passes !== undefined && total !== undefined && passes > total)
+      throw new K6FormatError(file, `checks matches (${passes}) is more than its total (${total})`);
+    const c = checksOf(f, passes, total !== undefined && passes !== undefined ? total - passes : succeeded.fails);
     if (c) result.checks = c;
   }
-  const config = isObj(doc.config) ? doc.config : undefined;
-  const d = config ? optNum(config.duration) : undefined;
-  if (d !== undefined) result.duration_s = d;
+  const config = isObj(d.config) ? d.config : undefined;
+  const s = config ? f.optNonNegative(config.duration, 'config.duration') : undefined;
+  if (s !== undefined) result.duration_s = s;
   return result;
-}
-
-/** Reduces an already parsed k6 JSON summary to a LoadResult; `file` names it in errors. */
-export function loadResultFromSummary(doc: unknown, file: string): LoadResult {
-  const format = detectSummaryFormat(doc);
-  switch (format) {
-    case 'summary-export':
-      return fromSummaryExport(doc as Obj, file);
-    case 'handle-summary':
-      return fromHandleSummary(doc as Obj, file);
-    case 'machine-readable':
-      return fromMachineReadable(doc as Obj, file);
-    default:
-      throw new K6FormatError(file, `JSON of an unknown shape; ${EXPECTED_FORMATS}`);
-  }
 }

@@ -1,0 +1,371 @@
+/**
+ * The one reader of k6 `--out json` NDJSON points, used by the smoke gate's reader and by the
+ * canary's k6 traffic. It walks the bytes of a file (or a byte range of it, for worker threads) and
+ * hands each Point of the wanted metrics to a visitor; every other line is checked and skipped.
+ *
+ * Speed: k6 writes points as `{"metric":"NAME","type":"Point","data":{"time":"T","value":V,"tags":{...}}}`.
+ * Lines in that layout are recognised on the bytes (no string is made for a line, the metric name is
+ * compared in place, the value is parsed from its digits); lines of other metrics are only checked
+ * for that layout and a closing `}` (this catches truncation). Lines of any other layout go through
+ * JSON.parse, so key order affects speed only, never the result.
+ *
+ * Impossible values are format errors naming the file, the line and the metric: a negative duration
+ * or count, a rate point other than 0 or 1.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { K6FormatError } from './errors.js';
+
+/** What a metric's values may be: durations and counts are >= 0, rate points are 0 or 1 (k6 writes booleans as numbers). */
+export type PointValues = 'duration' | 'count' | 'rate';
+
+export interface PointMetric {
+  name: string;
+  values: PointValues;
+}
+
+/** A Point handed to the visitor. Only valid during the call: the reader reuses it for the next line. */
+export interface K6Point {
+  /** Index of the point's metric in the query's `metrics`. */
+  readonly metric: number;
+  readonly value: number;
+  /** 1-based line number in the file (relative to the scanned range's `firstLine`). */
+  readonly line: number;
+  /** The point's `data.time` as written. */
+  time(): string;
+  /** A tag's value as written; undefined when the point has no such tag (or a non-string one). */
+  tag(name: string): string | undefined;
+}
+
+export interface ScanRange {
+  /** Byte offset of the first line (a line start). */
+  start: number;
+  /** Byte offset after the last line of the range (a line start or the file size). */
+  end: number;
+  /** Line number of the line at `start` (1 for the file's first line). */
+  firstLine: number;
+}
+
+export interface ScanStats {
+  /** k6 records seen (Metric declarations and Points of any metric). */
+  records: number;
+  /** Lines in the range, blank ones included. */
+  lines: number;
+}
+
+const READ_SIZE = 4 << 20;
+/** A single line longer than this is not k6 output. */
+export const MAX_LINE = 16 << 20;
+
+const bytes = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
+const PREFIX = bytes('{"metric":"');
+const AFTER_NAME = bytes('","type":"Point","data":{"time":"');
+/** What every Point line has after its name: the part checked on lines of metrics that are skipped. */
+const POINT_TYPE = bytes('","type":"Point"');
+const VALUE_KEY = bytes(',"value":');
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+const CLOSE_BRACE = 125;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const NEWLINE = 10;
+const CR = 13;
+
+function matchAt(buf: Uint8Array, at: number, pattern: Uint8Array): boolean {
+  for (let i = 0; i < pattern.length; i++) if (buf[at + i] !== pattern[i]) return false;
+  return true;
+}
+
+/**
+ * A JSON number from its bytes. Up to 15 significant digits the digits make an exact integer and one
+ * division by an exact power of ten rounds correctly, so the result is the double JSON.parse gives
+ * (Clinger's fast path); anything else (exponents, longer mantissas) goes through Number().
+ */
+function parseNumber(buf: Buffer, s: number, e: number): number {
+  let i = s;
+  const neg = buf[i] === 45; /* - */
+  if (neg) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < e; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 /* . */ && frac < 0 && digits > 0) frac = 0;
+    else return Number(buf.toString('latin1', s, e));
+  }
+  if (digits === 0 || digits > 15 || frac === 0) return Number(buf.toString('latin1', s, e));
+  const v = frac > 0 ? m / POW10[frac]! : m;
+  return neg ? -v : v;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Whether one parsed line is a k6 `--out json` record; used for format detection too. */
+export function isK6JsonRecord(v: unknown): boolean {
+  return isObj(v) && (v.type === 'Metric' || v.type === 'Point') && isObj(v.data);
+}
+
+/** Names a wanted metric's impossible value, or undefined when the value is possible. */
+function impossible(values: PointValues, v: number): string | undefined {
+  if (values === 'rate') return v === 0 || v === 1 ? undefined : 'must be 0 or 1 (a rate point)';
+  return v >= 0 ? undefined : `is negative (a ${values} cannot be)`;
+}
+
+/** The metric index of a name, or -1. */
+type MetricIndex = (buf: Uint8Array, s: number, len: number) => number;
+
+function metricMatcher(metrics: readonly PointMetric[]): MetricIndex {
+  const names = metrics.map((m) => bytes(m.name));
+  return (buf, s, len) => {
+    for (let k = 0; k < names.length; k++) {
+      const n = names[k]!;
+      if (n.length === len && matchAt(buf, s, n)) return k;
+    }
+    return -1;
+  };
+}
+
+/** A Point read in place from the bytes of one line. */
+class BytePoint implements K6Point {
+  buf: Buffer = Buffer.alloc(0);
+  metric = 0;
+  value = 0;
+  line = 0;
+  timeStart = 0;
+  timeEnd = 0;
+  /** Where the tags may start (after the value) and the line's end. */
+  rest = 0;
+  end = 0;
+
+  time(): string {
+    return this.buf.toString('latin1', this.timeStart, this.timeEnd);
+  }
+
+  /** Per tag name: its `"name":"` bytes, where it next occurs in the buffer, and the last value read. */
+  private readonly tags = new Map<
+    string,
+    { needle: Buffer; next: number; from: number; bytes: Buffer; value: string }
+  >();
+
+  /** Called when the buffer is refilled: positions found in the old one are void. */
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    for (const t of this.tags.values()) t.from = t.next = -1;
+  }
+
+  tag(name: string): string | undefined {
+    let t = this.tags.get(name);
+    if (!t) {
+      const needle = Buffer.from(`"${JSON.stringify(name).slice(1, -1)}":"`, 'utf8');
+      t = { needle, next: -1, from: -1, bytes: Buffer.alloc(0), value: '' };
+      this.tags.set(name, t);
+    }
+    const buf = this.buf;
+    // The next occurrence at or after this point's tags: searched once per occurrence, not per line
+    // (a line without the tag does not scan the rest of the buffer again and again).
+    if (t.from < 0 || t.from > this.rest || (t.next >= 0 && t.next < this.rest)) {
+      t.from = this.rest;
+      t.next = buf.indexOf(t.needle, this.rest);
+    }
+    if (t.next < 0 || t.next >= this.end) return undefined;
+    const vs = t.next + t.needle.length;
+    let ve = vs;
+    while (ve < this.end && buf[ve] !== QUOTE) {
+      // An escaped character: let JSON.parse decode the whole line.
+      if (buf[ve] === BACKSLASH) return parsedTag(buf.toString('utf8', this.rest, this.end), name);
+      ve++;
+    }
+    // Most points repeat the previous value (one request, several metrics): no new string then.
+    const len = ve - vs;
+    if (len !== t.bytes.length || buf.compare(t.bytes, 0, len, vs, ve) !== 0) {
+      t.bytes = Buffer.from(buf.subarray(vs, ve));
+      t.value = buf.toString('utf8', vs, ve);
+    }
+    return t.value;
+  }
+}
+
+/** A tag from the tail of a Point line (`...,"tags":{...}}}`), decoded by JSON.parse. */
+function parsedTag(tail: string, name: string): string | undefined {
+  const at = tail.indexOf('"tags":');
+  if (at < 0) return undefined;
+  try {
+    const tags = JSON.parse(tail.slice(at + 7).replace(/}+\s*$/, '}')) as unknown;
+    const v = isObj(tags) ? tags[name] : undefined;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Point of another layout, parsed with JSON.parse. */
+class ParsedPoint implements K6Point {
+  constructor(
+    readonly metric: number,
+    readonly value: number,
+    readonly line: number,
+    private readonly data: Obj,
+  ) {}
+  time(): string {
+    return typeof this.data.time === 'string' ? this.data.time : '';
+  }
+  tag(name: string): string | undefined {
+    const v = isObj(this.data.tags) ? this.data.tags[name] : undefined;
+    return typeof v === 'string' ? v : undefined;
+  }
+}
+
+/**
+ * Reads the Points of the query's metrics from `file` (or the byte range `range` of it), calling
+ * `visit` for each in file order. Throws K6FormatError naming the file and line for a line that is
+ * not a k6 record, a Point without a numeric value, or an impossible value of a wanted metric.
+ */
+export function scanK6Points(
+  file: string,
+  metrics: readonly PointMetric[],
+  visit: (p: K6Point) => void,
+  range?: ScanRange,
+): ScanStats {
+  const fd = openSync(file, 'r');
+  try {
+    const end = range?.end ?? fstatSync(fd).size;
+    return new PointScanner(file, metrics, visit).run(fd, range?.start ?? 0, end, range?.firstLine ?? 1);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+class PointScanner {
+  private readonly index: MetricIndex;
+  private readonly point = new BytePoint();
+  records = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly metrics: readonly PointMetric[],
+    private readonly visit: (p: K6Point) => void,
+  ) {
+    this.index = metricMatcher(metrics);
+  }
+
+  run(fd: number, start: number, end: number, firstLine: number): ScanStats {
+    let buf = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(1, end - start)));
+    let pos = start;
+    let carry = 0;
+    let line = firstLine;
+    while (pos < end || carry > 0) {
+      if (carry === buf.length) {
+        if (buf.length >= MAX_LINE)
+          throw new K6FormatError(this.file, `line longer than ${MAX_LINE} bytes; not k6 NDJSON`, line);
+        const grown = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_LINE));
+        buf.copy(grown, 0, 0, carry);
+        buf = grown;
+      }
+      const want = Math.min(buf.length - carry, end - pos);
+      const got = want > 0 ? readSync(fd, buf, carry, want, pos) : 0;
+      this.point.reset(buf);
+      pos += got;
+      const total = carry + got;
+      const atEnd = got === 0 || pos >= end;
+      let s = 0;
+      for (;;) {
+        let e = buf.indexOf(NEWLINE, s);
+        if (e < 0 || e >= total) {
+          if (!atEnd || s >= total) break;
+          e = total; // the last line, without a final newline
+        }
+        this.onLine(buf, s, e, line);
+        line++;
+        s = e + 1;
+      }
+      carry = s < total ? total - s : 0;
+      if (carry > 0) buf.copy(buf, 0, s, total);
+      if (atEnd && carry === 0) break;
+    }
+    return { records: this.records, lines: line - firstLine };
+  }
+
+  private onLine(buf: Buffer, s: number, e: number, lineNo: number): void {
+    if (e > s && buf[e - 1] === CR) e--;
+    if (e <= s) return;
+    if (buf[e - 1] === CLOSE_BRACE && matchAt(buf, s, PREFIX)) {
+      const ns = s + PREFIX.length;
+      let ne = ns;
+      while (ne < e && buf[ne] !== QUOTE && buf[ne] !== BACKSLASH) ne++;
+      const k = this.index(buf, ns, ne - ns);
+      if (k < 0) {
+        if (matchAt(buf, ne, POINT_TYPE)) {
+          this.records++;
+          return;
+        }
+      } else if (matchAt(buf, ne, AFTER_NAME) && this.fastPoint(buf, k, ne + AFTER_NAME.length, e, lineNo)) return;
+    }
+    this.slowLine(buf.toString('utf8', s, e), lineNo);
+  }
+
+  /** The value of a Point in k6's own layout; false when the layout differs (then JSON.parse decides). */
+  private fastPoint(buf: Buffer, k: number, ts: number, e: number, lineNo: number): boolean {
+    let te = ts;
+    while (te < e && buf[te] !== QUOTE) te++;
+    if (!matchAt(buf, te + 1, VALUE_KEY)) return false;
+    const vs = te + 1 + VALUE_KEY.length;
+    let ve = vs;
+    while (ve < e && buf[ve] !== 44 /* , */ && buf[ve] !== CLOSE_BRACE) ve++;
+    if (ve === vs) return false;
+    const value = parseNumber(buf, vs, ve);
+    if (!Number.isFinite(value)) return false;
+    const p = this.point;
+    p.metric = k;
+    p.value = value;
+    p.line = lineNo;
+    p.timeStart = ts;
+    p.timeEnd = te;
+    p.rest = ve;
+    p.end = e;
+    this.accept(p);
+    return true;
+  }
+
+  private accept(p: K6Point): void {
+    const m = this.metrics[p.metric]!;
+    const why = impossible(m.values, p.value);
+    if (why) throw new K6FormatError(this.file, `${m.name} value ${p.value} ${why}`, p.line);
+    this.records++;
+    this.visit(p);
+  }
+
+  private slowLine(text: string, lineNo: number): void {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(text);
+    } catch {
+      throw new K6FormatError(this.file, 'malformed NDJSON line (expected one k6 --out json object per line)', lineNo);
+    }
+    if (!isK6JsonRecord(rec)) {
+      throw new K6FormatError(
+        this.file,
+        'not a k6 --out json record (expected {"type":"Metric"|"Point","data":{...}})',
+        lineNo,
+      );
+    }
+    const r = rec as { type: string; metric?: unknown; data: Obj };
+    if (r.type !== 'Point') {
+      this.records++;
+      return;
+    }
+    const value = r.data.value;
+    if (typeof r.metric !== 'string' || typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new K6FormatError(this.file, 'k6 Point without a metric name or a numeric data.value', lineNo);
+    }
+    const k = this.metrics.findIndex((m) => m.name === r.metric);
+    if (k < 0) {
+      this.records++;
+      return;
+    }
+    this.accept(new ParsedPoint(k, value, lineNo, r.data));
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Big NDJSON files (issue 13 item 3): the file split across worker threads gives exactly what one
+ * thread gives, errors keep their absolute line numbers, and past the exact-sample limit the
+ * percentiles come from a histogram within the stated bound (HISTOGRAM_ERROR_BOUND, 0.39 %).
+ * Worker threads run compiled JavaScript, so these tests use the build (npm run build first).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as K6 from '../../core/src/k6/index.js';
+import { percentile } from '../../core/src/stats/percentile.js';
+import { k6Fixtures, repoRoot } from '../faults/k6-support.js';
+
+const built = join(repoRoot, 'build/core/src/k6/index.js');
+let k6: typeof K6;
+const dir = mkdtempSync(join(tmpdir(), 'k6-big-'));
+beforeAll(async () => {
+  if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first`);
+  k6 = (await import(pathToFileURL(built).href)) as typeof K6;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A real run's points repeated `times` (every request's time shifted), every 37th request failed. */
+function bigRun(times: number): string {
+  const lines = readFileSync(join(k6Fixtures, 'pass-points.ndjson'), 'utf8').split('\n').filter(Boolean);
+  const out: string[] = [];
+  let n = 0;
+  for (let k = 0; k < times; k++)
+    for (const l of lines) {
+      if (l.startsWith('{"type":"Metric"') && k > 0) continue;
+      if (l.startsWith('{"metric":"http_req_failed","type":"Point"') && n++ % 37 === 0)
+        out.push(l.replace('"value":0,', '"value":1,'));
+      else
+        out.push(
+          l.replace(
+            /"value":([0-9.]+)/,
+            (_m, v: string) =>
+              `"value":${l.startsWith('{"metric":"http_req_duration"') ? Number(v) * (1 + k / 10) : v}`,
+          ),
+        );
+    }
+  const file = join(dir, `big-${times}.ndjson`);
+  writeFileSync(file, out.join('\n') + '\n');
+  return file;
+}
+
+test('split across 3 worker threads: exactly what one thread reads', async () => {
+  const file = bigRun(6);
+  const one = await k6.readK6Result(file, { threads: 1 });
+  const three = await k6.readK6Result(file, { threads: 3, minBytes: 0 });
+  expect(three.latency_ms.p95).toBe(one.latency_ms.p95);
+  expect(three.error_rate).toBe(one.error_rate);
+  expect(three.requests).toBe(672 * 6);
+  expect(three.failed_requests).toBe(one.failed_requests);
+  expect(three.p95_ci_ms).toEqual(one.p95_ci_ms);
+  expect(three.checks).toEqual(one.checks);
+  expect(three.duration_s).toBe(one.duration_s);
+  expect(three.endpoints).toEqual(one.endpoints);
+  expect(three.percentile_error_bound).toBeUndefined();
+});
+
+test('an error in a later thread names its line counted from the start of the file', async () => {
+  const file = bigRun(3);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const at = lines.length - 40;
+  lines[at] = lines[at]!.slice(0, 30);
+  writeFileSync(file, lines.join('\n'));
+  const err = (await k6.readK6Result(file, { threads: 3, minBytes: 0 }).catch((e: unknown) => e)) as K6.K6FormatError;
+  expect(err.name).toBe('K6FormatError');
+  expect(err.line).toBe(at + 1);
+  expect(err.message).toBe(`${file}:${at + 1}: malformed NDJSON line (expected one k6 --out json object per line)`);
+});
+
+test('past the exact-sample limit: percentiles from the histogram, within the stated bound, recorded', async () => {
+  const file = bigRun(8);
+  const values = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{"metric":"http_req_duration","type":"Point"'))
+    .map((l) => (JSON.parse(l) as { data: { value: number } }).data.value);
+  for (const threads of [1, 2]) {
+    const r = await k6.readK6Result(file, { threads, minBytes: 0, maxExactSamples: 1000 });
+    expect(r.percentile_error_bound).toBe(k6.HISTOGRAM_ERROR_BOUND);
+    expect(k6.HISTOGRAM_ERROR_BOUND).toBeLessThanOrEqual(0.005);
+    for (const [p, got] of [
+      [0.95, r.latency_ms.p95],
+      [0.9, r.latency_ms.p90!],
+      [0.5, r.latency_ms.med!],
+    ] as const) {
+      const exact = percentile(values, p);
+      expect(Math.abs(got - exact) / exact).toBeLessThanOrEqual(k6.HISTOGRAM_ERROR_BOUND);
+      expect(got).not.toBe(exact); // really from the histogram
+    }
+    // Count, error rate, min and max stay exact.
+    expect(r.requests).toBe(values.length);
+    expect(r.latency_ms.max).toBe(Math.max(...values));
+    expect(r.latency_ms.min).toBe(Math.min(...values));
+  }
+  const exact = await k6.readK6Result(file, { threads: 1 });
+  expect(exact.percentile_error_bound).toBeUndefined();
+  expect(exact.latency_ms.p95).toBe(percentile(values, 0.95));
+});
