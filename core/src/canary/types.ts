@@ -4,6 +4,7 @@
  * writes the `CanaryReport` built by `buildCanaryReport`. `rejudge(report)` recomputes the
  * verdict from the report alone.
  */
+import type { CanaryPlan } from './plan.js';
 
 /** How the overall false-fail rate is controlled over several intervals (see README "how the judge decides"). */
 export type MultipleTesting = 'alpha-spending' | 'holm';
@@ -222,8 +223,8 @@ export interface CanaryReport {
   source: 'synthetic' | 'prometheus';
   /** PromQL queries used (source 'prometheus'), for the record. */
   queries?: string[];
-  /** The resolved plan, opaque to the judge (written by the shell). */
-  plan: Record<string, unknown>;
+  /** The resolved plan (written by the shell; the judge itself reads only `settings`). */
+  plan: CanaryPlan;
   settings: JudgeSettings;
   seed: number;
   intervals: IntervalSamples[];
