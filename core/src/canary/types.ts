@@ -161,6 +161,17 @@ export interface LookJudgement {
   hard_failure: boolean;
 }
 
+/** The absolute budget broken beyond doubt: a one-sided lower confidence bound above the limit. */
+export interface BudgetBreach {
+  metric: 'latency_budget' | 'error_budget';
+  /** 0-based look (interval) at which the canary's cumulative data first broke it. */
+  at_interval: number;
+  /** The canary's p95 in ms, or its error rate 0..1. */
+  observed: number;
+  limit: number;
+  lower_bound: number;
+}
+
 export interface MetricVerdict {
   metric: MetricName;
   status: Verdict;
@@ -182,6 +193,8 @@ export interface CanaryJudgement {
   intervals: IntervalJudgement[];
   looks: LookJudgement[];
   early_abort: { aborted: boolean; at_interval: number | null; reason: string | null };
+  /** Every budget broken beyond doubt, the first look of each (absent in reports written before it was recorded). */
+  budget_breaches?: BudgetBreach[];
   judged_intervals: number;
   planned_intervals: number;
   seed: number;
