@@ -79,6 +79,17 @@ describe('documentation', () => {
     expect(statSync(path.join(root, 'README.md')).size).toBeLessThanOrEqual(README_LIMIT_BYTES);
   });
 
+  it("quick start: the two commands a fresh machine needs, the second one being CI's test command", () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const block = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const commands = block
+      .split('\n')
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter(Boolean);
+    expect(commands).toEqual(['npm ci && npm run smoke', 'npm test']);
+    expect(readFileSync(path.join(root, '.ci/run'), 'utf8')).toMatch(/^npm test$/m);
+  });
+
   it('covers the README, docs/ and every action README', () => {
     expect(documents).toEqual(
       expect.arrayContaining([
