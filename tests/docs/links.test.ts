@@ -1,7 +1,7 @@
 /**
- * The README is a front door, not a manual: it stays at most 12 KB, and every relative link in it, in docs/ and in
- * the actions' READMEs leads somewhere: an existing file, and, with a #fragment into a Markdown file, an existing
- * heading there (GitHub's anchor rule).
+ * The README is a front door, not a manual: it stays at most 12 KB, and every relative link in it, in docs/, in
+ * the actions' READMEs and in the service's leads somewhere: an existing file, and, with a #fragment into a
+ * Markdown file, an existing heading there (GitHub's anchor rule).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ function markdownUnder(dir: string): string[] {
 
 const documents = [
   'README.md',
+  'service/README.md',
   ...markdownUnder('docs'),
   ...readdirSync(path.join(root, 'actions'))
     .map((name) => `actions/${name}/README.md`)
