@@ -4,7 +4,8 @@
  * summary and the PR comment, set the outputs, and map the result to an exit status.
  *
  * Exit status: 0 pass (or dry run), 1 fail or inconclusive (not promoted), 2 bad input (nothing
- * started), 3 the run could not be carried out (e.g. Prometheus unreachable before the deploy).
+ * started), 3 the run could not be carried out (e.g. Prometheus unreachable before the deploy),
+ * 143/130 interrupted by SIGTERM/SIGINT (rolled back and cleaned up, no report).
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -27,7 +28,7 @@ import {
   type CanarySecrets,
   type PlanInputs,
 } from './plan.js';
-import { CanaryRunError, runCanary, type RunResult } from './run.js';
+import { CanaryInterrupted, CanaryRunError, runCanary, type RunResult } from './run.js';
 
 export const USAGE_EXIT = 2;
 export const RUN_ERROR_EXIT = 3;
@@ -107,6 +108,8 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
       secrets,
     );
   } catch (err) {
+    // Rolled back and cleaned up after SIGTERM/SIGINT: no report, the shell exits with 143/130.
+    if (err instanceof CanaryInterrupted) return err.exitCode;
     shell.error(err instanceof CanaryRunError ? err.message : `canary run failed: ${(err as Error).message}`);
     shell.setOutput('verdict', 'inconclusive');
     return RUN_ERROR_EXIT;
