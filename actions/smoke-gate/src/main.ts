@@ -6,7 +6,7 @@
  */
 import * as core from '@actions/core';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   BudgetError,
@@ -37,6 +37,8 @@ import { buildSmokeReport, historyEntryFromReport, type SmokeReport } from '../.
 import { readK6Results, splitResultsInput } from '../../../core/src/k6/index.js';
 import { writeJsonAtomic } from '../../../lib/atomic-write.js';
 import { InputError, parseBool, parseNumber } from '../../../lib/inputs.js';
+import { actionsExecExecutor } from '../../../lib/k6/actions-exec.js';
+import { K6ScriptsInputError, K6ScriptsRunError, runScriptsForGate } from '../../../lib/k6/scripts.js';
 import {
   checkPrometheusTarget,
   parseHeaderLines,
@@ -274,14 +276,46 @@ export async function run(): Promise<void> {
     maskPrometheusSecrets();
     await runGate();
   } catch (err) {
-    core.setFailed(err instanceof InputError ? oneLine(err) : `smoke-gate: ${oneLine(err)}`);
+    const userFacing = err instanceof InputError || err instanceof K6ScriptsRunError;
+    core.setFailed(userFacing ? oneLine(err) : `smoke-gate: ${oneLine(err)}`);
+    if (err instanceof K6ScriptsInputError) process.exitCode = err.exitCode;
   }
+}
+
+/**
+ * The k6 outputs to judge: the `results` files as given, or, with `script`, the NDJSON points of the
+ * k6 runs this step makes (lib/k6/scripts.ts), one folder per script beside the report.
+ */
+async function resultsToJudge(ws: string, reportPath: string): Promise<string[]> {
+  const script = core.getInput('script');
+  const results = core.getInput('results');
+  if (script && results)
+    throw new K6ScriptsInputError(
+      'inputs script and results exclude each other: script runs k6 in this step, results reads what an earlier step wrote',
+    );
+  if (!script) {
+    for (const name of ['flags', 'parallel', 'fail-fast'])
+      if (core.getInput(name)) throw new K6ScriptsInputError(`input ${name} needs the script input`);
+    if (!results) throw new K6ScriptsInputError('input results or script is required');
+    return splitResultsInput(results);
+  }
+  const inputs = {
+    script,
+    flags: core.getInput('flags'),
+    parallel: core.getInput('parallel'),
+    failFast: core.getInput('fail-fast'),
+  };
+  return runScriptsForGate(inputs, {
+    cwd: ws,
+    outDir: join(dirname(reportPath), 'k6'),
+    log: { info: (l) => core.info(l) },
+    exec: actionsExecExecutor,
+  });
 }
 
 async function runGate(): Promise<void> {
   const ctx = readContext();
   const ws = ctx.workspace;
-  const resultsInputs = splitResultsInput(core.getInput('results', { required: true }));
   const reportPath = resolve(ws, core.getInput('report-path') || DEFAULT_REPORT_PATH);
   const budget = readBudget(ws);
   const failOnK6 = boolInput('fail-on-k6-thresholds', true);
@@ -298,6 +332,7 @@ async function runGate(): Promise<void> {
   const token = core.getInput('github-token');
   if (token) core.setSecret(token);
 
+  const resultsInputs = await resultsToJudge(ws, reportPath);
   let result;
   try {
     result = await readK6Results(resultsInputs, ws);
