@@ -185,7 +185,7 @@ export async function runK6Plan(plan: readonly PlannedRun[], opts: RunScriptsOpt
   opts.signal?.addEventListener('abort', onSignal, { once: true });
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const outcomes: RunOutcome[] = plan.map((run) => ({ run, stopped: false }));
-  const prefix = opts.concurrency > 1;
+  const prefix = Math.min(opts.concurrency, plan.length) > 1;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < plan.length && !stopAll.signal.aborted) {
@@ -260,12 +260,15 @@ function scriptBool(label: string, raw: string): boolean | undefined {
   }
 }
 
-/** `parallel` as a bound on simultaneous k6 processes. */
+/** `parallel` as a bound on simultaneous k6 processes: false/empty 1, true one per CPU (at least 2), or N >= 1. */
 export function parseParallel(raw: string, label = 'input parallel'): number {
-  const v = raw.trim();
-  if (/^\d+$/.test(v) && Number(v) >= 1) return Number(v);
-  if (!scriptBool(label, v)) return 1;
-  return Math.max(2, availableParallelism());
+  const v = raw.trim().toLowerCase();
+  if (/^[1-9]\d*$/.test(v)) return Number(v);
+  if (v === '' || v === 'false') return 1;
+  if (v === 'true') return Math.max(2, availableParallelism());
+  throw new K6ScriptsInputError(
+    `${label} must be true, false or a number of k6 runs at once (>= 1), got ${JSON.stringify(raw)}`,
+  );
 }
 
 export interface GateScriptsOptions {

@@ -1,5 +1,5 @@
 /** Runs the bundled action as GitHub does: `node dist/index.js` with INPUT_* and GITHUB_* variables. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +27,8 @@ export interface ActionRunOptions {
   event?: { name: string; payload: unknown };
   env?: Record<string, string>;
   workspace?: string;
+  /** Called with the action's process once started (e.g. to signal it as a cancelled job would). */
+  onStart?: (child: ChildProcess) => void;
 }
 
 export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
@@ -58,6 +60,7 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
   Object.assign(env, opts.env);
 
   const child = spawn(process.execPath, [actionEntry], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  opts.onStart?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -3,6 +3,7 @@
  * `k6` first on PATH that records how it was called and when it ran, and writes real recorded k6
  * points. What is asserted is what the action actually ran: command lines, flags, overlap in time.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,8 +77,27 @@ function errorLines(r: ActionRun): string[] {
   return r.stdout.split('\n').filter((l) => l.startsWith('::error::'));
 }
 
-const run = (s: Setup, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> =>
-  runAction({ inputs: { 'github-token': '', ...inputs }, workspace: s.ws, env: { ...s.env, ...env } });
+const run = (
+  s: Setup,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  onStart?: (child: ChildProcess) => void,
+): Promise<ActionRun> =>
+  runAction({
+    inputs: { 'github-token': '', ...inputs },
+    workspace: s.ws,
+    env: { ...s.env, ...env },
+    ...(onStart && { onStart }),
+  });
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 test('one script: k6 run with the flags as given, outputs where the gate reads them, output streamed', async () => {
   const s = setup({ 'k6/smoke.ts': 'exit=0' });
@@ -176,6 +196,28 @@ test('fail-fast stops the running scripts and starts no more; without it every s
   expect(timings(all).every((t) => !t.stopped)).toBe(true);
 }, 120_000);
 
+test('a cancelled job (SIGTERM to the action) stops every k6 run gracefully and fails the step', async () => {
+  const s = setup({ 'k6/a.ts': 'sleep=20000', 'k6/b.ts': 'sleep=20000' });
+  const t0 = Date.now();
+  const r = await run(s, { script: 'k6/*.ts', parallel: 'true' }, {}, (child) => {
+    const poll = setInterval(() => {
+      if (s.stub.calls().length === 2) {
+        clearInterval(poll);
+        child.kill('SIGTERM');
+      }
+    }, 50);
+    child.on('exit', () => clearInterval(poll));
+  });
+  expect(r.code).toBe(1);
+  expect(errorLines(r)).toEqual(['::error::k6 runs stopped by a signal: stopped k6/a.ts, k6/b.ts']);
+  expect(timings(s).map((t) => [t.code, t.stopped])).toEqual([
+    [105, true],
+    [105, true],
+  ]);
+  expect(Date.now() - t0).toBeLessThan(15_000);
+  for (const c of s.stub.calls()) expect({ pid: c.pid, alive: alive(c.pid) }).toEqual({ pid: c.pid, alive: false });
+}, 60_000);
+
 test('bad script inputs: one line, exit status 2, k6 never started', async () => {
   const s = setup({ 'k6/a.ts': 'exit=0' });
   const cases: [Record<string, string>, string, Record<string, string>?][] = [
@@ -187,7 +229,10 @@ test('bad script inputs: one line, exit status 2, k6 never started', async () =>
     [{ results: 'x.json', parallel: 'true' }, 'input parallel needs the script input'],
     [{ script: 'k6/a.ts', flags: `-e 'A=b` }, `input flags has an unclosed ' (at character 4)`],
     [{ script: 'k6/a.ts', flags: '--summary-export=x.json' }, 'input flags: --summary-export is set by the action'],
-    [{ script: 'k6/a.ts', parallel: 'lots' }, 'input parallel must be true or false, got "lots"'],
+    [
+      { script: 'k6/a.ts', parallel: 'lots' },
+      'input parallel must be true, false or a number of k6 runs at once (>= 1), got "lots"',
+    ],
     [
       { script: 'k6/a.ts' },
       'k6 is not on PATH: install it before this step, e.g. with grafana/setup-k6-action',
