@@ -11,8 +11,8 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { resolveResultFiles, ResultsInputError, splitResultsInput } from '../../core/src/k6/index.js';
-import { InputError, parseBool } from '../inputs.js';
+import { resolveResultFiles, ResultsInputError } from '../../core/src/k6/index.js';
+import { InputError } from '../inputs.js';
 import { findOnPath } from '../which.js';
 import {
   displayCommand,
@@ -103,8 +103,7 @@ function patternProblem(pattern: string): string | undefined {
 }
 
 /** The scripts named by the `script` input (a path, a glob, or one of either per line), relative to `cwd`. */
-export function resolveScripts(input: string, cwd: string): string[] {
-  const inputs = splitResultsInput(input);
+export function resolveScripts(inputs: readonly string[], cwd: string): string[] {
   for (const p of inputs) {
     const problem = /[*?[\]{}]/.test(p) ? patternProblem(p) : undefined;
     if (problem) throw new K6ScriptsInputError(`script glob ${JSON.stringify(p)} is not a valid pattern: ${problem}`);
@@ -242,22 +241,16 @@ export function planFailure(outcomes: readonly RunOutcome[], failFast: boolean):
   return undefined;
 }
 
-/** The script inputs as the action (or a CLI) receives them: raw strings. */
-export interface ScriptInputs {
-  script: string;
-  flags: string;
+/** The settings that decide what the gate judges (the smoke gate's spec, lib/smoke/spec.ts, read). */
+export interface GateK6Settings {
+  /** k6 outputs an earlier step wrote (paths or globs). */
+  results: readonly string[];
+  /** Or the scripts to run (paths or globs), with their flags, parallelism and fail-fast. */
+  script: readonly string[];
+  flags?: string | undefined;
   /** true, false or a number: true runs up to one k6 per CPU at once, a number at most that many. */
-  parallel: string;
-  failFast: string;
-}
-
-/** A boolean input; a bad value is a usage error (exit 2) like the other script inputs. */
-function scriptBool(label: string, raw: string): boolean | undefined {
-  try {
-    return parseBool(label, raw);
-  } catch (err) {
-    throw new K6ScriptsInputError((err as Error).message);
-  }
+  parallel?: string | undefined;
+  failFast?: boolean | undefined;
 }
 
 /** `parallel` as a bound on simultaneous k6 processes: false/empty 1, true one per CPU (at least 2), or N >= 1. */
@@ -285,19 +278,35 @@ export const K6_MISSING =
   'k6 is not on PATH: install it before this step, e.g. with grafana/setup-k6-action (uses: grafana/setup-k6-action@<sha> with k6-version)';
 
 /**
- * The smoke gate's `script` input end to end: resolve, plan, run, and return the NDJSON files the
- * gate reads as several results. Throws K6ScriptsInputError (exit 2) on bad inputs or a missing k6,
- * K6ScriptsRunError when a run did not complete.
+ * The k6 outputs the gate judges: `results` as given, or the NDJSON points of the `script` runs
+ * (resolve, plan, run). Throws K6ScriptsInputError (exit 2) on bad or conflicting inputs or a missing
+ * k6, K6ScriptsRunError when a run did not complete.
  */
-export async function runScriptsForGate(inputs: ScriptInputs, opts: GateScriptsOptions): Promise<string[]> {
-  const scripts = resolveScripts(inputs.script, opts.cwd);
-  const flags = parseK6Flags(inputs.flags);
-  const concurrency = parseParallel(inputs.parallel);
-  const failFast = scriptBool('input fail-fast', inputs.failFast) ?? false;
+export async function gateResultFiles(settings: GateK6Settings, opts: GateScriptsOptions): Promise<string[]> {
+  if (settings.script.length > 0 && settings.results.length > 0)
+    throw new K6ScriptsInputError(
+      'inputs script and results exclude each other: script runs k6 in this step, results reads what an earlier step wrote',
+    );
+  if (settings.script.length === 0) {
+    const given = { flags: settings.flags, parallel: settings.parallel, 'fail-fast': settings.failFast };
+    for (const [name, v] of Object.entries(given))
+      if (v !== undefined && v !== '') throw new K6ScriptsInputError(`input ${name} needs the script input`);
+    if (settings.results.length === 0) throw new K6ScriptsInputError('input results or script is required');
+    return [...settings.results];
+  }
+  return runScripts(settings, opts);
+}
+
+async function runScripts(settings: GateK6Settings, opts: GateScriptsOptions): Promise<string[]> {
+  const scripts = resolveScripts(settings.script, opts.cwd);
+  const flags = parseK6Flags(settings.flags ?? '');
+  const concurrency = parseParallel(settings.parallel ?? '');
+  const failFast = settings.failFast ?? false;
   if (!findOnPath('k6')) throw new K6ScriptsInputError(K6_MISSING);
   const plan = planK6Runs(scripts, flags, resolve(opts.cwd, opts.outDir), opts.cwd);
+  const at = Math.min(concurrency, plan.length);
   opts.log.info(
-    `Running ${plan.length} k6 script${plan.length === 1 ? '' : 's'}${concurrency > 1 && plan.length > 1 ? `, up to ${Math.min(concurrency, plan.length)} at once` : ''}${failFast ? ', fail-fast' : ''}`,
+    `Running ${plan.length} k6 script${plan.length === 1 ? '' : 's'}${at > 1 ? `, up to ${at} at once` : ''}${failFast ? ', fail-fast' : ''}`,
   );
   let outcomes: RunOutcome[];
   try {
