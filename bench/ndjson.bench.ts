@@ -28,7 +28,8 @@ import type { BenchLine } from './index.js';
 const POINTS = 1_000_000;
 const BIG_GB = 2;
 
-// One request of a k6 script produces these points (k6 v0.46 order).
+// One request of a k6 script produces these points (k6 v0.46 order). Values are written as k6 writes
+// them: durations are whole nanoseconds in milliseconds, so at most 6 decimals (see the recorded runs).
 const PER_REQUEST: [string, (i: number) => number][] = [
   ['http_reqs', () => 1],
   ['http_req_duration', (i) => 3 + ((i * 7919) % 1000) / 37 + (i % 97 === 0 ? 120 : 0)],
@@ -67,7 +68,7 @@ function pointsBlock(): { text: Buffer; points: number } {
     const [method, path] = name.split(' ');
     const tags = `"tags":{"expected_response":"true","group":"","method":"${method}","name":"${name}","proto":"HTTP/1.1","scenario":"smoke","status":"200","url":"http://127.0.0.1:3000${path}"}`;
     for (const [metric, value] of PER_REQUEST) {
-      text += `{"metric":"${metric}","type":"Point","data":{"time":"${time}","value":${value(i)},${tags}}}\n`;
+      text += `{"metric":"${metric}","type":"Point","data":{"time":"${time}","value":${Math.round(value(i) * 1e6) / 1e6},${tags}}}\n`;
       points++;
     }
   }
