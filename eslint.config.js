@@ -93,7 +93,6 @@ export default tseslint.config(
     files: ['core/**/*.ts', 'lib/**/*.ts', 'actions/*/src/**/*.ts', 'cli/**/*.ts', 'service/**/*.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }] },
   },
-
   {
     // The dashboard's page script runs in the browser, after uPlot's script (type-checked with DOM types by tsc).
     files: ['lib/dashboard/page/**/*.js'],
