@@ -23,8 +23,8 @@ export function hostShell(
     setOutput: (n, v) => host.setOutput(n, v),
     summary: (md) => host.summary(md),
     ...(gh && {
-      comment: async (sha, md) => {
-        const prs = await commentOnPullRequests(gh, sha, md, host);
+      comment: async (sha, md, environment) => {
+        const prs = await commentOnPullRequests(gh, sha, md, host, environment);
         host.info(
           prs.length
             ? `commented on pull request(s) ${prs.map((n) => `#${n}`).join(', ')}`
