@@ -4,7 +4,7 @@
  * does, `node dist/index.js` with INPUT_* and GITHUB_* variables. Both give the same view: exit
  * status, the log as the runner shows it (workflow commands), outputs, job summary, report.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,6 +36,8 @@ export interface ActionRunOptions {
   workspace?: string;
   /** Run the committed bundle in a child process, as GitHub does. */
   dist?: boolean;
+  /** Called with the action's process once started (e.g. to signal it as a cancelled job would). */
+  onStart?: (child: ChildProcess) => void;
 }
 
 /** The first GitHub retry delay of the tests (production backs off from 1 s). */
@@ -85,6 +87,7 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
     };
   }
   const child = spawn(process.execPath, [actionEntry], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  opts.onStart?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
