@@ -4,7 +4,13 @@
  * staging canary never overwrites the production one. No PR (a manual dispatch on a commit no PR
  * contains) -> nothing to do.
  */
-import { degradeOnForbidden, upsertStickyComment, type GitHubClient, type Logger } from '../github/index.js';
+import {
+  degradeOnForbidden,
+  pullRequestsOfCommit,
+  upsertStickyComment,
+  type GitHubClient,
+  type Logger,
+} from '../github/index.js';
 
 /** The sticky comment's kind: its marker names the environment (`<!-- hotel-perf:canary-production -->`). */
 export const canaryCommentKind = (environment: string): string => `canary-${environment}`;
@@ -17,12 +23,7 @@ export async function commentOnPullRequests(
   environment: string,
 ): Promise<number[]> {
   const pulls = await degradeOnForbidden('looking up the pull request of the canary sha', log, async () => {
-    const { data } = await gh.octokit.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
-      owner: gh.owner,
-      repo: gh.repo,
-      commit_sha: sha,
-      per_page: 10,
-    });
+    const data = await pullRequestsOfCommit(gh, sha);
     // A closed PR that was never merged did not ship this sha: no comment there.
     return data.filter((p) => p.state === 'open' || p.merged_at).map((p) => p.number);
   });

@@ -84,6 +84,8 @@ const run = (
   onStart?: (child: ChildProcess) => void,
 ): Promise<ActionRun> =>
   runAction({
+    // The bundle, as GitHub runs it: k6 is found on the PATH of a real child process.
+    dist: true,
     inputs: { 'github-token': '', ...inputs },
     workspace: s.ws,
     env: { ...s.env, ...env },
