@@ -7,8 +7,8 @@
  * The process is started by an executor: by default node's spawn in a process group; a caller can
  * pass another (the smoke-gate action one built on `@actions/exec`) with the same contract.
  */
-import { spawn } from 'node:child_process';
 import { commandEnv } from '../child-env.js';
+import { spawnTied } from '../tied-child.js';
 
 /** Where k6 writes what the readers read; each becomes a k6 flag. */
 export interface K6Outputs {
@@ -139,15 +139,11 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: stri
   };
 }
 
-/** node's spawn in a process group of its own, so a stop ends k6 and anything it started. */
+/** spawn in a process group of its own, so a stop ends k6 and anything it started, tied to this process (lib/tied-child.ts). */
 export const spawnExecutor: K6Executor = (file, args, opts) =>
   new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Tied: k6 and what it starts end with this process, however it ends (SIGKILL included).
+    const child = spawnTied(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let timedOut = false;
     const killGroup = (sig: NodeJS.Signals): void => {
       try {
@@ -163,8 +159,8 @@ export const spawnExecutor: K6Executor = (file, args, opts) =>
     };
     const out = lineSplitter((l) => opts.onLine(l, 'stdout'));
     const err = lineSplitter((l) => opts.onLine(l, 'stderr'));
-    child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => err.push(d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => out.push(d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => err.push(d));
     const timer =
       opts.timeoutMs !== undefined
         ? setTimeout(() => {
