@@ -33,14 +33,14 @@ export async function run(): Promise<void> {
       },
       ...(token &&
         repository && {
-          comment: async (sha, md) => {
+          comment: async (sha, md, environment) => {
             const gh = createGitHubClient({
               token,
               repository,
               ...(process.env.GITHUB_API_URL && { baseUrl: process.env.GITHUB_API_URL }),
               log: { warning: (m) => core.warning(m), debug: (m) => core.debug(m) },
             });
-            const prs = await commentOnPullRequests(gh, sha, md, { warning: (m) => core.warning(m) });
+            const prs = await commentOnPullRequests(gh, sha, md, { warning: (m) => core.warning(m) }, environment);
             core.info(
               prs.length
                 ? `commented on pull request(s) ${prs.map((n) => `#${n}`).join(', ')}`

@@ -31,5 +31,21 @@ export {
   CanaryReportError,
   type BuildCanaryReportInput,
 } from './report.js';
-export { renderCanaryMarkdown } from './render.js';
+export {
+  CONFIG_FILE,
+  EMBEDDED_ENVIRONMENTS,
+  describePlan,
+  prometheusQueries,
+  reportPathFor,
+  runReportPathFor,
+  timeRunKey,
+  servedSelector,
+  type CanaryPlan,
+  type DeployerPlan,
+  type EnvironmentConfig,
+  type PrometheusPlan,
+  type ReadinessSettings,
+} from './plan.js';
+export { renderCanaryMarkdown, type RenderLinks } from './render.js';
 export { finalVerdict, type VerdictParts } from './final.js';
+export { reportFindings } from './consistency.js';
