@@ -10,7 +10,9 @@ import { parseHeaderLines } from '../lib/prometheus.js';
 
 const USAGE = `usage: npm run canary -- [--dry-run] [options] <environment> <sha>
        npm run canary -- judge <report.json>
-options: --deployer local|command  --baseline-url URL  --prometheus-url URL  --canary-port N
+options: --baseline-ref REF (default: newest release tag before <sha>, else merge base with the default branch,
+           else first parent; docs/canary-baseline.md)  --canary-ref worktree (judge the uncommitted working tree)
+         --deployer local|command  --baseline-url URL  --prometheus-url URL  --canary-port N
          --prometheus-header "Name: value" (repeatable; e.g. "Authorization: Bearer TOKEN", "X-Scope-OrgID: TENANT")
          --prometheus-scrape-interval-seconds S
          --deploy-command CMD --promote-command CMD --rollback-command CMD --cleanup-command CMD

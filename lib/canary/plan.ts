@@ -16,6 +16,9 @@ import { JudgeSettingsError, resolveJudgeSettings, type JudgeSettings } from '..
 import type { ReadinessSettings } from './readiness.js';
 import { InputError, parseHttpUrl, redactUrl } from '../inputs.js';
 import { checkPrometheusTarget } from '../prometheus.js';
+import { describeSides, type SidesPlan } from '../../core/src/canary/sides.js';
+import { GitError } from '../git/index.js';
+import { commandSides, resolveSides, WORKTREE_REF } from './baseline.js';
 
 export class PlanError extends Error {
   override name = 'PlanError';
@@ -116,6 +119,10 @@ export interface PlanInputs {
   canaryEnv?: Record<string, string>;
   driver?: 'auto' | 'builtin' | 'k6';
   seed?: number;
+  /** The baseline's commit (tag, branch, sha); default: the rule in lib/canary/baseline.ts. */
+  baselineRef?: string;
+  /** `worktree`: the canary is the uncommitted working tree, not the commit `sha`. */
+  canaryRef?: string;
 }
 
 export type DeployerPlan =
@@ -165,6 +172,8 @@ export interface CanaryPlan {
   sha: string;
   config_source: string;
   deployer: DeployerPlan;
+  /** Which code each side is (ref, full sha, the rule that chose the baseline): docs/canary-baseline.md. */
+  sides: SidesPlan;
   budget: { path: string; p95_ms: number; error_rate: number; min_requests: number };
   traffic: {
     driver: 'builtin' | 'k6';
@@ -377,6 +386,33 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
     throw new PlanError(`unknown deployer "${kind}" (expected local or command)`);
   }
 
+  if (inputs.canaryRef && inputs.canaryRef !== WORKTREE_REF)
+    throw new PlanError(
+      `canary-ref must be "${WORKTREE_REF}" (judge the uncommitted working tree), got ${JSON.stringify(inputs.canaryRef)}`,
+    );
+  if (kind === 'command' && (inputs.baselineRef || inputs.canaryRef))
+    throw new PlanError(
+      'baseline-ref and canary-ref need the local deployer (the command deployer deploys what it is told)',
+    );
+  let sides: SidesPlan;
+  try {
+    sides =
+      deployer.kind === 'local'
+        ? resolveSides({
+            cwd: inputs.cwd,
+            sha: inputs.sha,
+            baselineRef: inputs.baselineRef,
+            canaryRef: inputs.canaryRef,
+            baselineUrl,
+          })
+        : commandSides(sha, baselineUrl);
+  } catch (err) {
+    if (err instanceof GitError) throw new PlanError(err.message);
+    throw err;
+  }
+  if (sides.mode === 'checkout' && (inputs.baselineRef || inputs.canaryRef))
+    throw new PlanError(`baseline-ref and canary-ref need a git repository; ${inputs.cwd} is not in one`);
+
   const driverWanted = inputs.driver ?? 'auto';
   if (!['auto', 'builtin', 'k6'].includes(driverWanted)) throw new PlanError(`unknown driver "${driverWanted}"`);
   const hasK6 = findOnPath('k6') !== undefined;
@@ -455,6 +491,7 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
     sha,
     config_source: source,
     deployer,
+    sides,
     budget: {
       path: budgetPath,
       p95_ms: budget.p95_ms,
@@ -503,6 +540,13 @@ export function describePlan(p: CanaryPlan): string {
           `  promote:   ${d.commands.promote ? `\`${d.commands.promote}\`` : '(no command)'}`,
           `  rollback:  ${d.commands.rollback ? `\`${d.commands.rollback}\`` : '(no command)'}`,
           `  cleanup:   ${d.commands.cleanup ? `\`${d.commands.cleanup}\`` : '(no command)'}`,
+        ]
+      : []),
+    `  sides:     ${describeSides(p.sides)}`,
+    ...(p.sides.aa ? [`  A/A:       ${p.sides.summary}`] : []),
+    ...(p.sides.dirty && !p.sides.canary.worktree
+      ? [
+          '  warning:   the working tree has uncommitted changes; they are NOT judged (use --canary-ref worktree to judge them)',
         ]
       : []),
     `  readiness: GET ${p.readiness.path} with backoff ${p.readiness.initial_backoff_ms}..${p.readiness.max_backoff_ms} ms, up to ${p.readiness.timeout_s}s`,

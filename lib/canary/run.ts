@@ -28,6 +28,8 @@ import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';
 import { killLiveCommands } from './shell.js';
+import { identifySides, unreadSides } from './identity.js';
+import type { ReportSides } from '../../core/src/canary/sides.js';
 import { builtinTraffic, k6Traffic, type TrafficSource } from './traffic.js';
 
 export interface RunHooks {
@@ -293,6 +295,8 @@ export async function runCanary(
   let promPart: Omit<PrometheusPart, 'judgement'> | null = null;
   let promJudgement: CanaryJudgement | null = null;
   let metricsSeen: { seen: boolean; waited_ms: number } | null = null;
+  let sides: ReportSides | undefined;
+  let identityOk = true;
   let action: CanaryAction;
   let outcomeDetail: string;
   let verdict: Verdict;
@@ -327,6 +331,16 @@ export async function runCanary(
     }
 
     if (targets && readiness?.ready) {
+      // Each side is who it claims to be (service_build_info), or nothing is judged.
+      const id = await identifySides(plan, targets, deployer.builds ?? { baseline: null, canary: null }, ac.signal);
+      sides = id.sides;
+      identityOk = id.precondition.ok;
+      preconditions.push(id.precondition);
+      if (identityOk) hooks.log(`identity: ${id.precondition.reason}`);
+      else hooks.warn(`identity: ${id.precondition.reason}`);
+    }
+
+    if (targets && readiness?.ready && identityOk) {
       p0 = Date.now();
       const traffic: TrafficSource =
         plan.traffic.driver === 'k6'
@@ -490,6 +504,7 @@ export async function runCanary(
     preconditions,
     prometheus: promPart,
     outcome: { action, detail: outcomeDetail },
+    sides: sides ?? unreadSides(plan, deployer.builds ?? { baseline: null, canary: null }),
   });
   return {
     report,

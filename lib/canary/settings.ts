@@ -18,6 +18,8 @@ export const TEXT_SETTINGS = {
   'cleanup-command': 'cleanupCommand',
   budget: 'budgetPath',
   driver: 'driver',
+  'baseline-ref': 'baselineRef',
+  'canary-ref': 'canaryRef',
 } as const satisfies Record<string, keyof PlanInputs>;
 
 export const NUMBER_SETTINGS = {
