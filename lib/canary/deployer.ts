@@ -12,7 +12,7 @@ import { startService, type ServiceHandle } from '../service-process.js';
 import { checkoutBuild, ensureBuild, settleBuilds, sweepStaleTemps, type SideBuild } from './builds.js';
 import type { CanaryPlan } from './plan.js';
 import { waitReady, type ReadinessResult } from './readiness.js';
-import { lastLine, runCommand } from './shell.js';
+import { lastLine, maskCommandLine, runCommand } from './shell.js';
 
 export interface Targets {
   baselineUrl: string;
@@ -197,7 +197,7 @@ class CommandDeployer implements Deployer {
   }
 
   private async run(action: string, command: string, signal?: AbortSignal): Promise<string> {
-    this.log(`${action}: running \`${command}\``);
+    this.log(`${action}: running \`${maskCommandLine(command)}\``);
     const r = await runCommand(command, {
       env: this.env(action),
       timeoutMs: this.d.command_timeout_s * 1000,

@@ -18,6 +18,7 @@ import {
   type PlanInputs,
 } from './plan.js';
 import { CanaryRunError, runCanary, type RunResult } from './run.js';
+import { maskPlanCommands } from './shell.js';
 
 export const USAGE_EXIT = 2;
 export const RUN_ERROR_EXIT = 3;
@@ -62,7 +63,7 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
   if (inputs.dryRun) {
     shell.log(describePlan(plan));
     shell.log('');
-    shell.log(JSON.stringify(plan, null, 2));
+    shell.log(JSON.stringify(maskPlanCommands(plan), null, 2));
     shell.setOutput('verdict', 'dry-run');
     // Nothing is written on a dry run: a path here would send a later upload step after a missing file.
     // The plan above still shows where a real run would write it (report_path).

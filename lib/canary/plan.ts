@@ -19,6 +19,7 @@ import { checkPrometheusTarget } from '../prometheus.js';
 import { describeSides, type SidesPlan } from '../../core/src/canary/sides.js';
 import { GitError } from '../git/index.js';
 import { commandSides, resolveSides, WORKTREE_REF } from './baseline.js';
+import { maskPlanCommands } from './shell.js';
 
 export class PlanError extends Error {
   override name = 'PlanError';
@@ -529,7 +530,8 @@ function promAuth(p: PrometheusPlan): string {
 
 /** The plan in words, for people; `--dry-run` prints this followed by the JSON. */
 export function describePlan(p: CanaryPlan): string {
-  const d = p.deployer;
+  // User commands may carry tokens (--token=...): shown masked, run as written.
+  const d = maskPlanCommands(p).deployer;
   const lines = [
     `Canary plan for ${p.environment} at ${p.sha} (config: ${p.config_source})`,
     d.kind === 'local'

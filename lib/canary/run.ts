@@ -27,7 +27,7 @@ import { servedSelector, type CanaryPlan, type CanarySecrets, type PrometheusPla
 import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';
-import { killLiveCommands } from './shell.js';
+import { killLiveCommands, maskPlanCommands } from './shell.js';
 import { identifySides, unreadSides } from './identity.js';
 import type { ReportSides } from '../../core/src/canary/sides.js';
 import { builtinTraffic, k6Traffic, type TrafficSource } from './traffic.js';
@@ -489,7 +489,7 @@ export async function runCanary(
     sha: plan.sha,
     source: 'synthetic',
     plan: {
-      ...(plan as unknown as Record<string, unknown>),
+      ...(maskPlanCommands(plan) as unknown as Record<string, unknown>),
       run: {
         targets,
         readiness,
