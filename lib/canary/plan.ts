@@ -9,7 +9,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadBudget, type Budget } from '../../core/src/budget.js';
-import { assertLoopback } from '../load/driver.js';
 import { repoFile } from '../load/scenario.js';
 import { findOnPath } from '../which.js';
 import { JudgeSettingsError, resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
@@ -420,15 +419,6 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
   if (driverWanted === 'k6' && !hasK6) throw new PlanError('driver k6 was asked for but k6 is not on PATH');
   const driver = driverWanted === 'builtin' || !hasK6 ? 'builtin' : 'k6';
 
-  if (driver === 'builtin' && baselineUrl) {
-    try {
-      assertLoopback(baselineUrl);
-    } catch (err) {
-      throw new PlanError(
-        `baseline-url: ${(err as Error).message} (the built-in driver; forward a port, or run with k6)`,
-      );
-    }
-  }
   const windowS = intervals * intervalS;
   const promRaw = inputs.prometheusUrl || env.prometheus_url || '';
   let prometheus: PrometheusPlan | null = null;

@@ -4,6 +4,8 @@
  * failure is a GitError; a ref that does not resolve is an UnresolvedRefError naming it.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export class GitError extends Error {
   override name = 'GitError';
@@ -66,8 +68,20 @@ function gitTest(repo: string, args: string[]): boolean {
   }
 }
 
-/** The top folder of the work tree holding `dir`; NotARepositoryError when there is none. */
+/** Whether `dir` or a folder above it holds `.git`: asked of the file system, without starting git. */
+function insideGit(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
+  }
+}
+
+/**
+ * The top folder of the work tree holding `dir`; NotARepositoryError when there is none (decided
+ * without starting a process when no `.git` is above it: a dry run outside git starts nothing).
+ */
 export function repoRoot(dir: string): string {
+  if (!insideGit(dir)) throw new NotARepositoryError(`${dir} is not inside a git work tree`);
   try {
     return execFileSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], {
       encoding: 'utf8',
