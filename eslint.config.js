@@ -90,7 +90,7 @@ export default tseslint.config(
   },
   {
     // TEMPORARY (issue 12, being split this round): remove each file from this list as its function is split.
-    files: ['actions/smoke-gate/src/main.ts', 'core/src/canary/judge.ts', 'lib/canary/plan.ts', 'lib/canary/run.ts'],
+    files: ['lib/canary/run.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },
   {

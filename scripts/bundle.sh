@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Bundles each action (actions/*/src/main.ts, plus post.ts where an action has a post step) into
-# its committed dist/ with @vercel/ncc. `--check` bundles into a temporary folder and fails when
+# Bundles each action (actions/*/src/index.ts, which runs main.ts's run(); plus post.ts where an
+# action has a post step) into its committed dist/ with @vercel/ncc. `--check` bundles into a temporary folder and fails when
 # the committed dist/ differs, so a stale bundle never ships.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,8 @@ for dir in actions/*/; do
   for entry in main post; do
     [ -f "$dir/src/$entry.ts" ] || continue
     target="$out"; [ "$entry" = post ] && target="$out/post"
-    npx ncc build "$dir/src/$entry.ts" -o "$target" --minify --no-source-map-register --quiet --license licenses.txt
+    src="$dir/src/$entry.ts"; [ "$entry" = main ] && [ -f "$dir/src/index.ts" ] && src="$dir/src/index.ts"
+    npx ncc build "$src" -o "$target" --minify --no-source-map-register --quiet --license licenses.txt
   done
   if [ $check = 1 ]; then
     if ! diff -r -q "$dir/dist" "$out" >/dev/null 2>&1; then

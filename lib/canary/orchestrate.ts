@@ -61,7 +61,8 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
     throw err;
   }
   if (inputs.dryRun) {
-    shell.log(describePlan(plan));
+    // User commands may carry tokens (--token=...): shown masked, run as written.
+    shell.log(describePlan(maskPlanCommands(plan)));
     shell.log('');
     shell.log(JSON.stringify(maskPlanCommands(plan), null, 2));
     shell.setOutput('verdict', 'dry-run');

@@ -1,7 +1,6 @@
 /**
- * The canary plan: every decision of a run resolved up front (environment, deployer and its
- * commands, budget, traffic shape, analysis intervals, judge settings, the exact PromQL, the report
- * path), so `--dry-run` can show precisely what a real run would do, and the report records it.
+ * Resolving the canary plan (its shape and pure parts live in core/src/canary/plan.ts) from the
+ * inputs, the environment's entry in the config file, the budget file and the machine (k6 on PATH).
  *
  * Precedence: explicit inputs (action inputs / CLI flags) > the environment's entry in
  * `canary.config.json` > the embedded defaults below.
@@ -12,74 +11,39 @@ import { loadBudget, type Budget } from '../../core/src/budget.js';
 import { repoFile } from '../load/scenario.js';
 import { findOnPath } from '../which.js';
 import { JudgeSettingsError, resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
-import type { ReadinessSettings } from './readiness.js';
+import {
+  CONFIG_FILE,
+  EMBEDDED_ENVIRONMENTS,
+  prometheusQueries,
+  reportPathFor,
+  type CanaryPlan,
+  type DeployerPlan,
+  type EnvironmentConfig,
+  type PrometheusPlan,
+} from '../../core/src/canary/plan.js';
+
+// The plan's pure parts moved to core; re-exported so existing imports keep working.
+export {
+  CONFIG_FILE,
+  EMBEDDED_ENVIRONMENTS,
+  describePlan,
+  prometheusQueries,
+  reportPathFor,
+  servedSelector,
+  type CanaryPlan,
+  type DeployerPlan,
+  type EnvironmentConfig,
+  type PrometheusPlan,
+} from '../../core/src/canary/plan.js';
 import { InputError, parseHttpUrl, redactUrl } from '../inputs.js';
 import { checkPrometheusTarget } from '../prometheus.js';
-import { describeSides, type SidesPlan } from '../../core/src/canary/sides.js';
+import type { SidesPlan } from '../../core/src/canary/sides.js';
 import { GitError } from '../git/index.js';
 import { commandSides, resolveSides, WORKTREE_REF } from './baseline.js';
-import { maskPlanCommands } from './shell.js';
 
 export class PlanError extends Error {
   override name = 'PlanError';
 }
-
-/** One environment's settings as written in `canary.config.json` (all optional). */
-export interface EnvironmentConfig {
-  deployer?: 'local' | 'command';
-  baseline_url?: string;
-  prometheus_url?: string;
-  deploy_command?: string;
-  promote_command?: string;
-  rollback_command?: string;
-  cleanup_command?: string;
-  command_timeout_seconds?: number;
-  intervals?: number;
-  interval_seconds?: number;
-  connections?: number;
-  rate?: number;
-  readiness_timeout_seconds?: number;
-  rollback_on_inconclusive?: boolean;
-  /** Unjudged requests to each target before interval 1 (JIT and pools of a fresh canary warm up). */
-  warmup_requests?: number;
-  /** Allowed relative slowdown of the canary (0.1 = 10 %). */
-  latency_tolerance?: number;
-  /** Allowed absolute slowdown in ms (the larger of the two applies). */
-  latency_tolerance_ms?: number;
-  /** Allowed error-rate rise, 0..0.5 (0.005 = 0.5 percentage points). */
-  error_rate_tolerance?: number;
-  /** Prometheus label that tells the tracks apart (applied by the scrape config). */
-  track_label?: string;
-  /** Extra label matchers added to every query, e.g. `job="hotel"`. */
-  prometheus_selector?: string;
-  /** Prometheus's scrape interval for the service: the run waits one more before its last queries. */
-  prometheus_scrape_interval_seconds?: number;
-}
-
-/**
- * Practical defaults: 5 x 10 s of analysis at 30 requests/s per target = 300 requests per track per
- * interval, the sample the judge's defaults were validated with (DEFAULT_CANARY_SAMPLE).
- */
-export const EMBEDDED_ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
-  staging: {
-    deployer: 'local',
-    intervals: 5,
-    interval_seconds: 10,
-    connections: 4,
-    rate: 30,
-    readiness_timeout_seconds: 60,
-  },
-  production: {
-    deployer: 'local',
-    intervals: 6,
-    interval_seconds: 10,
-    connections: 4,
-    rate: 30,
-    readiness_timeout_seconds: 120,
-  },
-};
-
-export const CONFIG_FILE = 'canary.config.json';
 
 export interface PlanInputs {
   environment: string;
@@ -123,80 +87,6 @@ export interface PlanInputs {
   baselineRef?: string;
   /** `worktree`: the canary is the uncommitted working tree, not the commit `sha`. */
   canaryRef?: string;
-}
-
-export type DeployerPlan =
-  | {
-      kind: 'local';
-      /** Baseline URL, or null: a second local process with SERVICE_TRACK=stable is started. */
-      baseline_url: string | null;
-      /** Port of the canary process; 0: the OS picks one. */
-      canary_port: number;
-      canary_env: Record<string, string>;
-    }
-  | {
-      kind: 'command';
-      baseline_url: string | null;
-      canary_port: number;
-      commands: { deploy: string; promote: string | null; rollback: string | null; cleanup: string | null };
-      command_timeout_s: number;
-    };
-
-export interface PrometheusPlan {
-  /** Without credentials: the plan is printed and stored in the report. */
-  url: string;
-  /** The URL held user:password, sent as `Authorization: Basic` (never shown). */
-  basic_auth_from_url: boolean;
-  /** Names of the extra headers sent with every query (their values are never shown). */
-  header_names: string[];
-  track_label: string;
-  selector: string;
-  /** Window before the deploy over which the baseline's p95 is captured. */
-  baseline_lookback_s: number;
-  scrape_interval_s: number;
-  queries: {
-    /** Instant, evaluated before the deploy: the baseline's p95 as it serves. */
-    baseline_p95: string;
-    /** Instant, evaluated at the end of the analysis window, per track. */
-    window_p95: { stable: string; canary: string };
-    /** Range (step = interval): per-interval increase of each cumulative bucket, per track. */
-    interval_buckets: { stable: string; canary: string };
-    /** Range (step = interval): per-interval failed (status >= 400) request count, per track. */
-    interval_errors: { stable: string; canary: string };
-  };
-}
-
-export interface CanaryPlan {
-  version: 1;
-  environment: string;
-  sha: string;
-  config_source: string;
-  deployer: DeployerPlan;
-  /** Which code each side is (ref, full sha, the rule that chose the baseline): docs/canary-baseline.md. */
-  sides: SidesPlan;
-  budget: { path: string; p95_ms: number; error_rate: number; min_requests: number };
-  traffic: {
-    driver: 'builtin' | 'k6';
-    connections: number;
-    rate_per_s: number;
-    interval_s: number;
-    max_requests_per_interval: number;
-    /** Unjudged requests sent to each target before the first interval, as fast as it answers. */
-    warmup_requests: number;
-    /** Bound of the warm-up's duration. */
-    warmup_max_s: number;
-    /** Request names of the mix (k6/scenario.json), sent identically to both targets. */
-    scenario: string;
-  };
-  analysis: { intervals: number; interval_s: number; window_s: number; seed: number };
-  readiness: ReadinessSettings;
-  /** The judge's settings (core/src/canary defaults, then the budget's limits, then the environment's and the inputs' tolerances). */
-  judge: JudgeSettings;
-  prometheus: PrometheusPlan | null;
-  rollback_on_inconclusive: boolean;
-  report_path: string;
-  /** Upper bound on the configured waits (readiness timeout + analysis window), for the bench. */
-  configured_wait_s: number;
 }
 
 /**
@@ -263,43 +153,6 @@ function url(name: string, v: string): string {
 
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** Label selector of one track's served requests (probes and scrapes excluded). */
-export function servedSelector(trackLabel: string, extraSelector: string, track: string, more = ''): string {
-  return `{${[`${trackLabel}="${track}"`, 'route!~"/metrics|/health/.*"', extraSelector, more].filter(Boolean).join(',')}}`;
-}
-
-/**
- * Tracks are told apart by a label the scrape config attaches to each target (for Kubernetes, a
- * relabelled pod label; in tests, static_configs labels). The service's own `service_build_info{track}`
- * would be renamed `exported_track` by such a config, so queries never join on it.
- * Probes and scrapes are excluded so only the served mix is judged.
- */
-export function prometheusQueries(
-  trackLabel: string,
-  extraSelector: string,
-  intervalS: number,
-  windowS: number,
-  lookbackS: number,
-): PrometheusPlan['queries'] {
-  const sel = (track: string, more = ''): string => servedSelector(trackLabel, extraSelector, track, more);
-  const p95 = (track: string, range: number, fn: 'rate' | 'increase'): string =>
-    `histogram_quantile(0.95, sum by (le) (${fn}(http_request_duration_seconds_bucket${sel(track)}[${range}s])))`;
-  const buckets = (track: string): string =>
-    `sum by (le) (increase(http_request_duration_seconds_bucket${sel(track)}[${intervalS}s]))`;
-  const errors = (track: string): string =>
-    `sum(increase(http_request_duration_seconds_count${sel(track, 'status_code=~"[45].."')}[${intervalS}s]))`;
-  return {
-    baseline_p95: p95('stable', lookbackS, 'rate'),
-    window_p95: { stable: p95('stable', windowS, 'increase'), canary: p95('canary', windowS, 'increase') },
-    interval_buckets: { stable: buckets('stable'), canary: buckets('canary') },
-    interval_errors: { stable: errors('stable'), canary: errors('canary') },
-  };
-}
-
-export function reportPathFor(cwd: string, environment: string, sha: string): string {
-  return resolve(cwd, 'reports', 'performance', `canary-${environment}-${sha}.json`);
-}
-
 /** Resolves the plan; throws PlanError (exit 2) with one readable line on any bad input. */
 export function resolvePlan(inputs: PlanInputs): CanaryPlan {
   return resolvePlanAndSecrets(inputs).plan;
@@ -319,21 +172,7 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
     throw new PlanError(`unknown environment "${inputs.environment}" (configured in ${source}: ${known})`);
   }
 
-  // The workspace's budget first, else the one of the repository this code sits in (found by walking
-  // up, which also holds for the bundled action, unlike a path relative to the core's module).
-  const workspaceBudget = join(inputs.cwd, 'k6', 'budget.json');
-  const budgetPath = inputs.budgetPath
-    ? resolve(inputs.cwd, inputs.budgetPath)
-    : existsSync(workspaceBudget)
-      ? workspaceBudget
-      : repoFile('k6/budget.json');
-  let budget: Budget;
-  try {
-    budget = loadBudget(budgetPath);
-  } catch (err) {
-    throw new PlanError((err as Error).message);
-  }
-
+  const { budget, budgetPath } = resolveBudget(inputs);
   const intervals = num('intervals', inputs.intervals ?? env.intervals ?? 5, 1, 100);
   const intervalS = num('interval-seconds', inputs.intervalSeconds ?? env.interval_seconds ?? 10, 1, 3600, false);
   const connections = num('connections', inputs.connections ?? env.connections ?? 4, 1, 256);
@@ -353,14 +192,79 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
 
   const baselineRaw = inputs.baselineUrl || env.baseline_url || '';
   const baselineUrl = baselineRaw ? url('baseline-url', baselineRaw) : null;
+  const deployer = resolveDeployer(inputs, env, baselineUrl, canaryPort);
+  const driver = resolveDriver(inputs);
+  const sides = resolvePlanSides(inputs, deployer, sha, baselineUrl);
+  const { prometheus, promSecrets } = resolvePrometheus(inputs, env, intervalS, intervals * intervalS);
+  const rollbackOnInconclusive = inputs.rollbackOnInconclusive ?? env.rollback_on_inconclusive ?? true;
+  const judge = resolveJudge(inputs, env, budget, intervals, rollbackOnInconclusive);
+  const reportPath = reportPathFor(inputs.cwd, inputs.environment, sha);
+  const plan: CanaryPlan = {
+    version: 1,
+    environment: inputs.environment,
+    sha,
+    config_source: source,
+    deployer,
+    sides,
+    budget: {
+      path: budgetPath,
+      p95_ms: budget.p95_ms,
+      error_rate: budget.error_rate,
+      min_requests: budget.min_requests,
+    },
+    traffic: {
+      driver,
+      connections,
+      rate_per_s: rate,
+      interval_s: intervalS,
+      max_requests_per_interval: Math.ceil(rate * intervalS),
+      warmup_requests: warmupRequests,
+      warmup_max_s: 10,
+      scenario: 'k6/scenario.json',
+    },
+    analysis: { intervals, interval_s: intervalS, window_s: intervals * intervalS, seed },
+    readiness: { path: '/health/ready', timeout_s: readinessTimeout, initial_backoff_ms: 100, max_backoff_ms: 5000 },
+    judge,
+    prometheus,
+    rollback_on_inconclusive: rollbackOnInconclusive,
+    report_path: isAbsolute(reportPath) ? reportPath : resolve(reportPath),
+    configured_wait_s: readinessTimeout + intervals * intervalS,
+  };
+  return { plan, secrets: { prometheus: promSecrets } };
+}
+
+/** The workspace's budget first, else the one of the repository this code sits in. */
+function resolveBudget(inputs: PlanInputs): { budget: Budget; budgetPath: string } {
+  // Found by walking up, which also holds for the bundled action, unlike a path relative to the core's module.
+  const workspaceBudget = join(inputs.cwd, 'k6', 'budget.json');
+  const budgetPath = inputs.budgetPath
+    ? resolve(inputs.cwd, inputs.budgetPath)
+    : existsSync(workspaceBudget)
+      ? workspaceBudget
+      : repoFile('k6/budget.json');
+  let budget: Budget;
+  try {
+    budget = loadBudget(budgetPath);
+  } catch (err) {
+    throw new PlanError((err as Error).message);
+  }
+
+  return { budget, budgetPath };
+}
+
+function resolveDeployer(
+  inputs: PlanInputs,
+  env: EnvironmentConfig,
+  baselineUrl: string | null,
+  canaryPort: number,
+): DeployerPlan {
   const kind = inputs.deployer || env.deployer || 'local';
-  let deployer: DeployerPlan;
   if (kind === 'local') {
     // canary-port 0: the OS picks the port (a scrape config then finds the canary by service
     // discovery); a fixed port suits a static scrape config.
     if (inputs.canaryEnv && 'PORT' in inputs.canaryEnv)
       throw new PlanError("set the local canary's port with canary-port, not PORT in canary-env");
-    deployer = {
+    return {
       kind: 'local',
       baseline_url: baselineUrl,
       canary_port: canaryPort,
@@ -370,7 +274,7 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
     const deploy = inputs.deployCommand || env.deploy_command;
     if (!deploy) throw new PlanError('the command deployer needs a deploy command (input deploy-command)');
     if (!baselineUrl) throw new PlanError('the command deployer needs the baseline URL (input baseline-url)');
-    deployer = {
+    return {
       kind: 'command',
       baseline_url: baselineUrl,
       canary_port: canaryPort,
@@ -385,12 +289,24 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
   } else {
     throw new PlanError(`unknown deployer "${kind}" (expected local or command)`);
   }
+}
 
+/**
+ * Which code each side is (lib/canary/baseline.ts): the local deployer builds both from their
+ * commits; the command deployer deploys `sha` beside the baseline URL. A ref that does not resolve
+ * is a PlanError (exit 2, one line).
+ */
+function resolvePlanSides(
+  inputs: PlanInputs,
+  deployer: DeployerPlan,
+  sha: string,
+  baselineUrl: string | null,
+): SidesPlan {
   if (inputs.canaryRef && inputs.canaryRef !== WORKTREE_REF)
     throw new PlanError(
       `canary-ref must be "${WORKTREE_REF}" (judge the uncommitted working tree), got ${JSON.stringify(inputs.canaryRef)}`,
     );
-  if (kind === 'command' && (inputs.baselineRef || inputs.canaryRef))
+  if (deployer.kind === 'command' && (inputs.baselineRef || inputs.canaryRef))
     throw new PlanError(
       'baseline-ref and canary-ref need the local deployer (the command deployer deploys what it is told)',
     );
@@ -412,14 +328,25 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
   }
   if (sides.mode === 'checkout' && (inputs.baselineRef || inputs.canaryRef))
     throw new PlanError(`baseline-ref and canary-ref need a git repository; ${inputs.cwd} is not in one`);
+  return sides;
+}
 
+/** k6 when asked for or found on PATH (auto), else the built-in driver, which loads loopback hosts and the hosts the user named. */
+function resolveDriver(inputs: PlanInputs): 'builtin' | 'k6' {
   const driverWanted = inputs.driver ?? 'auto';
   if (!['auto', 'builtin', 'k6'].includes(driverWanted)) throw new PlanError(`unknown driver "${driverWanted}"`);
   const hasK6 = findOnPath('k6') !== undefined;
   if (driverWanted === 'k6' && !hasK6) throw new PlanError('driver k6 was asked for but k6 is not on PATH');
   const driver = driverWanted === 'builtin' || !hasK6 ? 'builtin' : 'k6';
+  return driver;
+}
 
-  const windowS = intervals * intervalS;
+function resolvePrometheus(
+  inputs: PlanInputs,
+  env: EnvironmentConfig,
+  intervalS: number,
+  windowS: number,
+): { prometheus: PrometheusPlan | null; promSecrets: CanarySecrets['prometheus'] } {
   const promRaw = inputs.prometheusUrl || env.prometheus_url || '';
   let prometheus: PrometheusPlan | null = null;
   let promSecrets: CanarySecrets['prometheus'] = null;
@@ -455,10 +382,18 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
     throw new PlanError('prometheus headers are given but no prometheus-url');
   }
 
-  const rollbackOnInconclusive = inputs.rollbackOnInconclusive ?? env.rollback_on_inconclusive ?? true;
-  let judge: JudgeSettings;
+  return { prometheus, promSecrets };
+}
+
+function resolveJudge(
+  inputs: PlanInputs,
+  env: EnvironmentConfig,
+  budget: Budget,
+  intervals: number,
+  rollbackOnInconclusive: boolean,
+): JudgeSettings {
   try {
-    judge = resolveJudgeSettings(
+    return resolveJudgeSettings(
       {
         intervals,
         inconclusiveIsFailure: rollbackOnInconclusive,
@@ -475,82 +410,4 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
       throw new PlanError(`${input} must be ${err.want}, got ${JSON.stringify(err.value)}`);
     throw new PlanError((err as Error).message);
   }
-  const reportPath = reportPathFor(inputs.cwd, inputs.environment, sha);
-  const plan: CanaryPlan = {
-    version: 1,
-    environment: inputs.environment,
-    sha,
-    config_source: source,
-    deployer,
-    sides,
-    budget: {
-      path: budgetPath,
-      p95_ms: budget.p95_ms,
-      error_rate: budget.error_rate,
-      min_requests: budget.min_requests,
-    },
-    traffic: {
-      driver,
-      connections,
-      rate_per_s: rate,
-      interval_s: intervalS,
-      max_requests_per_interval: Math.ceil(rate * intervalS),
-      warmup_requests: warmupRequests,
-      warmup_max_s: 10,
-      scenario: 'k6/scenario.json',
-    },
-    analysis: { intervals, interval_s: intervalS, window_s: windowS, seed },
-    readiness: { path: '/health/ready', timeout_s: readinessTimeout, initial_backoff_ms: 100, max_backoff_ms: 5000 },
-    judge,
-    prometheus,
-    rollback_on_inconclusive: rollbackOnInconclusive,
-    report_path: isAbsolute(reportPath) ? reportPath : resolve(reportPath),
-    configured_wait_s: readinessTimeout + windowS,
-  };
-  return { plan, secrets: { prometheus: promSecrets } };
-}
-
-function promAuth(p: PrometheusPlan): string {
-  const parts = [
-    ...(p.basic_auth_from_url ? ['basic auth from the URL'] : []),
-    ...(p.header_names.length ? [`headers ${p.header_names.join(', ')}`] : []),
-  ];
-  return parts.length ? ` (${parts.join('; ')}, values hidden)` : '';
-}
-
-/** The plan in words, for people; `--dry-run` prints this followed by the JSON. */
-export function describePlan(p: CanaryPlan): string {
-  // User commands may carry tokens (--token=...): shown masked, run as written.
-  const d = maskPlanCommands(p).deployer;
-  const lines = [
-    `Canary plan for ${p.environment} at ${p.sha} (config: ${p.config_source})`,
-    d.kind === 'local'
-      ? `  deploy:    local process, SERVICE_TRACK=canary on ${d.canary_port ? `port ${d.canary_port}` : 'a free port'}; baseline ${d.baseline_url ?? 'a second local process (SERVICE_TRACK=stable)'}`
-      : `  deploy:    command \`${d.commands.deploy}\` (timeout ${d.command_timeout_s}s); baseline ${d.baseline_url}`,
-    ...(d.kind === 'command'
-      ? [
-          `  promote:   ${d.commands.promote ? `\`${d.commands.promote}\`` : '(no command)'}`,
-          `  rollback:  ${d.commands.rollback ? `\`${d.commands.rollback}\`` : '(no command)'}`,
-          `  cleanup:   ${d.commands.cleanup ? `\`${d.commands.cleanup}\`` : '(no command)'}`,
-        ]
-      : []),
-    `  sides:     ${describeSides(p.sides)}`,
-    ...(p.sides.aa ? [`  A/A:       ${p.sides.summary}`] : []),
-    ...(p.sides.dirty && !p.sides.canary.worktree
-      ? [
-          '  warning:   the working tree has uncommitted changes; they are NOT judged (use --canary-ref worktree to judge them)',
-        ]
-      : []),
-    `  readiness: GET ${p.readiness.path} with backoff ${p.readiness.initial_backoff_ms}..${p.readiness.max_backoff_ms} ms, up to ${p.readiness.timeout_s}s`,
-    `  budget:    p95 <= ${p.budget.p95_ms} ms, error rate <= ${p.budget.error_rate * 100} % (${p.budget.path})`,
-    `  traffic:   ${p.traffic.driver} driver, same mix (${p.traffic.scenario}) to both targets at ${p.traffic.rate_per_s} req/s each, ${p.traffic.connections} connections, <= ${p.traffic.max_requests_per_interval} requests per interval after ${p.traffic.warmup_requests} unjudged warm-up requests (at most ${p.traffic.warmup_max_s} s)`,
-    `  analysis:  ${p.analysis.intervals} intervals x ${p.analysis.interval_s}s (window ${p.analysis.window_s}s), seed ${p.analysis.seed}; a hard failure aborts early`,
-    `  judge:     overall alpha ${p.judge.alpha} (${p.judge.multipleTesting}), latency tolerance +${p.judge.latencyTolerance * 100} % or +${p.judge.latencyToleranceMs} ms (the larger), error tolerance +${p.judge.errorRateTolerance * 100} pt, >= ${p.judge.minSamplesPerInterval} requests per interval and ${p.judge.minTotalSamples} in total per track`,
-    p.prometheus
-      ? `  metrics:   Prometheus ${p.prometheus.url}${promAuth(p.prometheus)}, tracks by label ${p.prometheus.track_label}; baseline p95 = ${p.prometheus.queries.baseline_p95}`
-      : '  metrics:   no Prometheus: baseline p95 measured under the synthetic traffic',
-    `  outcome:   pass -> promote; fail -> roll back; inconclusive -> ${p.rollback_on_inconclusive ? 'roll back' : 'leave as is'}; clean-up always`,
-    `  report:    ${p.report_path}`,
-  ];
-  return lines.join('\n');
 }

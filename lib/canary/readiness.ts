@@ -2,20 +2,9 @@
  * Readiness: poll the canary's readiness endpoint with exponential backoff until it answers 2xx
  * or the timeout passes. Each probe has its own short timeout so a hanging canary cannot stall us.
  */
-export interface ReadinessSettings {
-  path: string;
-  timeout_s: number;
-  initial_backoff_ms: number;
-  max_backoff_ms: number;
-}
+import type { ReadinessResult, ReadinessSettings } from '../../core/src/canary/plan.js';
 
-export interface ReadinessResult {
-  ready: boolean;
-  attempts: number;
-  elapsed_ms: number;
-  /** Last HTTP status or connection error seen, in words. */
-  last: string;
-}
+export type { ReadinessResult, ReadinessSettings } from '../../core/src/canary/plan.js';
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {

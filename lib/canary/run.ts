@@ -23,6 +23,7 @@ import {
 } from '../../core/src/canary/index.js';
 import type { Sample } from '../load/driver.js';
 import { createDeployer, type Deployer, type Targets } from './deployer.js';
+import type { BaselineCapture, CanaryTimings } from '../../core/src/canary/plan.js';
 import { servedSelector, type CanaryPlan, type CanarySecrets, type PrometheusPlan } from './plan.js';
 import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
@@ -44,13 +45,7 @@ export class CanaryRunError extends Error {
   override name = 'CanaryRunError';
 }
 
-export interface BaselineCapture {
-  source: 'prometheus' | 'synthetic';
-  p95_ms: number | null;
-  query?: string;
-  /** 'before-deploy' (the baseline as it serves) or 'analysis-window' (under the synthetic traffic). */
-  window: 'before-deploy' | 'analysis-window';
-}
+export type { BaselineCapture } from '../../core/src/canary/plan.js';
 
 export interface RunResult {
   report: CanaryReport;
@@ -60,15 +55,7 @@ export interface RunResult {
   baselineP95Ms: number | null;
   canaryP95Ms: number | null;
   /** Wall-clock of the phases, for logs and the bench. */
-  timings_ms: {
-    deploy: number;
-    readiness: number;
-    traffic: number;
-    prometheus: number;
-    outcome: number;
-    cleanup: number;
-    total: number;
-  };
+  timings_ms: CanaryTimings;
 }
 
 function toTrack(samples: Sample[]): TrackSamples {
@@ -188,7 +175,15 @@ export async function runCanary(
   secrets: CanarySecrets = { prometheus: null },
 ): Promise<RunResult> {
   const t0 = Date.now();
-  const timings = { deploy: 0, readiness: 0, traffic: 0, prometheus: 0, outcome: 0, cleanup: 0, total: 0 };
+  const timings: CanaryTimings = {
+    deploy: 0,
+    readiness: 0,
+    traffic: 0,
+    prometheus: 0,
+    outcome: 0,
+    cleanup: 0,
+    total: 0,
+  };
   const prom = plan.prometheus
     ? new PrometheusClient(secrets.prometheus?.url ?? plan.prometheus.url, {
         headers: secrets.prometheus?.headers ?? {},
@@ -489,7 +484,7 @@ export async function runCanary(
     sha: plan.sha,
     source: 'synthetic',
     plan: {
-      ...(maskPlanCommands(plan) as unknown as Record<string, unknown>),
+      ...maskPlanCommands(plan),
       run: {
         targets,
         readiness,

@@ -17,6 +17,7 @@ import {
   type JudgeSettings,
   type TrackSamples,
 } from '../../core/src/canary/index.js';
+import { testPlan } from './plan-fixture.js';
 import { createRng } from '../../core/src/stats/rng.js';
 import { REALISTIC, simulateIntervals, type TrackShape } from '../stats/simulate.js';
 
@@ -41,7 +42,7 @@ function roundTrip(
     environment: 'staging',
     sha: 'abc1234',
     source: 'synthetic',
-    plan: { deployer: 'local', note: 'opaque to the judge' },
+    plan: testPlan('staging', 'abc1234', settings),
     settings,
     seed,
     intervals,

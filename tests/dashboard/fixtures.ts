@@ -15,6 +15,7 @@ import {
   type CanaryReport,
 } from '../../core/src/canary/index.js';
 import type { HistoryEntry, HistoryFile } from '../../core/src/gate/history.js';
+import { testPlan } from '../canary/plan-fixture.js';
 import { createRng } from '../../core/src/stats/rng.js';
 import { REALISTIC, simulateIntervals, type TrackShape } from '../stats/simulate.js';
 
@@ -100,7 +101,7 @@ export function writeCanaryReport(
     environment: opts.environment,
     sha: opts.sha,
     source: 'synthetic',
-    plan: { deployer: 'local' },
+    plan: testPlan(opts.environment, opts.sha, settings),
     settings,
     seed: opts.seed,
     intervals,

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { SMOKE_SPEC } from '../../lib/smoke/spec.js';
 import { repoRoot } from './run-action.js';
 
 const dir = join(repoRoot, 'actions/smoke-gate');
@@ -14,10 +15,14 @@ interface ActionYml {
   runs: { using: string; main: string };
 }
 
-test('action.yml declares what src/main.ts reads and writes', () => {
+test('action.yml declares what the action reads (its spec, lib/smoke/spec.ts) and src/main.ts writes', () => {
   const meta = parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as ActionYml;
   const src = readFileSync(join(dir, 'src/main.ts'), 'utf8');
-  const read = new Set([...src.matchAll(/(?:getInput|numberInput|boolInput)\('([a-z0-9-]+)'/g)].map((m) => m[1]!));
+  const read = new Set(
+    Object.entries(SMOKE_SPEC)
+      .filter(([, s]) => !('only' in s) || s.only !== 'cli')
+      .map(([n]) => n),
+  );
   const written = new Set([...src.matchAll(/setOutput\('([a-z0-9-]+)'/g)].map((m) => m[1]!));
   expect(new Set(Object.keys(meta.inputs))).toEqual(read);
   expect(new Set(Object.keys(meta.outputs))).toEqual(written);

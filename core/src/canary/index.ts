@@ -31,5 +31,18 @@ export {
   CanaryReportError,
   type BuildCanaryReportInput,
 } from './report.js';
+export {
+  CONFIG_FILE,
+  EMBEDDED_ENVIRONMENTS,
+  describePlan,
+  prometheusQueries,
+  reportPathFor,
+  servedSelector,
+  type CanaryPlan,
+  type DeployerPlan,
+  type EnvironmentConfig,
+  type PrometheusPlan,
+  type ReadinessSettings,
+} from './plan.js';
 export { renderCanaryMarkdown } from './render.js';
 export { finalVerdict, type VerdictParts } from './final.js';

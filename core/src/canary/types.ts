@@ -4,6 +4,7 @@
  * writes the `CanaryReport` built by `buildCanaryReport`. `rejudge(report)` recomputes the
  * verdict from the report alone.
  */
+import type { CanaryPlan } from './plan.js';
 import type { ReportSides } from './sides.js';
 
 /** How the overall false-fail rate is controlled over several intervals (see README "how the judge decides"). */
@@ -161,6 +162,17 @@ export interface LookJudgement {
   hard_failure: boolean;
 }
 
+/** The absolute budget broken beyond doubt: a one-sided lower confidence bound above the limit. */
+export interface BudgetBreach {
+  metric: 'latency_budget' | 'error_budget';
+  /** 0-based look (interval) at which the canary's cumulative data first broke it. */
+  at_interval: number;
+  /** The canary's p95 in ms, or its error rate 0..1. */
+  observed: number;
+  limit: number;
+  lower_bound: number;
+}
+
 export interface MetricVerdict {
   metric: MetricName;
   status: Verdict;
@@ -182,6 +194,8 @@ export interface CanaryJudgement {
   intervals: IntervalJudgement[];
   looks: LookJudgement[];
   early_abort: { aborted: boolean; at_interval: number | null; reason: string | null };
+  /** Every budget broken beyond doubt, the first look of each (absent in reports written before it was recorded). */
+  budget_breaches?: BudgetBreach[];
   judged_intervals: number;
   planned_intervals: number;
   seed: number;
@@ -223,8 +237,8 @@ export interface CanaryReport {
   source: 'synthetic' | 'prometheus';
   /** PromQL queries used (source 'prometheus'), for the record. */
   queries?: string[];
-  /** The resolved plan, opaque to the judge (written by the shell). */
-  plan: Record<string, unknown>;
+  /** The resolved plan (written by the shell; the judge itself reads only `settings`). */
+  plan: CanaryPlan;
   settings: JudgeSettings;
   seed: number;
   intervals: IntervalSamples[];

@@ -52,7 +52,7 @@ export interface ScanStats {
   lines: number;
 }
 
-const READ_SIZE = 4 << 20;
+const READ_SIZE = 256 << 10;
 /** A single line longer than this is not k6 output. */
 export const MAX_LINE = 16 << 20;
 
@@ -62,43 +62,69 @@ const AFTER_NAME = bytes('","type":"Point","data":{"time":"');
 /** What every Point line has after its name: the part checked on lines of metrics that are skipped. */
 const POINT_TYPE = bytes('","type":"Point"');
 const VALUE_KEY = bytes(',"value":');
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
 const CLOSE_BRACE = 125;
 const QUOTE = 34;
 const BACKSLASH = 92;
 const NEWLINE = 10;
 const CR = 13;
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
 
 function matchAt(buf: Uint8Array, at: number, pattern: Uint8Array): boolean {
   for (let i = 0; i < pattern.length; i++) if (buf[at + i] !== pattern[i]) return false;
   return true;
 }
 
+/** Whether bytes [i, e) start with at least one digit; the index after the digits, or -1. */
+function digitsEnd(buf: Uint8Array, i: number, e: number): number {
+  const first = i;
+  while (i < e && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
+  return i > first ? i : -1;
+}
+
 /**
- * A JSON number from its bytes. Up to 15 significant digits the digits make an exact integer and one
- * division by an exact power of ten rounds correctly, so the result is the double JSON.parse gives
- * (Clinger's fast path); anything else (exponents, longer mantissas) goes through Number().
+ * A JSON number from its bytes, or NaN when the bytes are not one (then the caller leaves the line to
+ * JSON.parse, which decides). In the plain form `-?(0|[1-9]\d*)(\.\d+)?` with at most 15 significant
+ * digits, the digits make an exact integer and one division by an exact power of ten rounds
+ * correctly, so the result is the double JSON.parse gives (Clinger's fast path); longer mantissas and
+ * exponents, checked against JSON's grammar first, go through Number(), which rounds as JSON.parse.
  */
-function parseNumber(buf: Buffer, s: number, e: number): number {
+export function parseJsonNumber(buf: Uint8Array, s: number, e: number): number {
   let i = s;
-  const neg = buf[i] === 45; /* - */
+  const neg = buf[i] === MINUS;
   if (neg) i++;
+  const first = i;
   let m = 0;
-  let digits = 0;
-  let frac = -1;
   for (; i < e; i++) {
     const c = buf[i]!;
-    if (c >= 48 && c <= 57) {
-      m = m * 10 + (c - 48);
-      digits++;
-      if (frac >= 0) frac++;
-    } else if (c === 46 /* . */ && frac < 0 && digits > 0) frac = 0;
-    else return Number(buf.toString('latin1', s, e));
+    if (c < ZERO || c > NINE) break;
+    m = m * 10 + (c - ZERO);
   }
-  if (digits === 0 || digits > 15 || frac === 0) return Number(buf.toString('latin1', s, e));
-  const v = frac > 0 ? m / POW10[frac]! : m;
-  return neg ? -v : v;
+  let digits = i - first;
+  if (digits === 0 || (digits > 1 && buf[first] === ZERO)) return Number.NaN;
+  let frac = 0;
+  if (i < e && buf[i] === DOT) {
+    const fs = i + 1;
+    i = digitsEnd(buf, fs, e);
+    if (i < 0) return Number.NaN;
+    for (let j = fs; j < i; j++) m = m * 10 + (buf[j]! - ZERO);
+    frac = i - fs;
+    digits += frac;
+  }
+  if (i === e && digits <= 15) {
+    const v = frac > 0 ? m / POW10[frac]! : m;
+    return neg ? -v : v;
+  }
+  if (i < e && (buf[i] === 101 /* e */ || buf[i] === 69) /* E */) {
+    i++;
+    if (buf[i] === 43 /* + */ || buf[i] === MINUS) i++;
+    i = digitsEnd(buf, i, e);
+  }
+  return i === e ? Number(Buffer.prototype.latin1Slice.call(buf, s, e)) : Number.NaN;
 }
 
 type Obj = Record<string, unknown>;
@@ -115,18 +141,40 @@ function impossible(values: PointValues, v: number): string | undefined {
   return v >= 0 ? undefined : `is negative (a ${values} cannot be)`;
 }
 
-/** The metric index of a name, or -1. */
-type MetricIndex = (buf: Uint8Array, s: number, len: number) => number;
+/** Interned strings decoded from bytes: a tag value that repeats (an endpoint's name) is decoded once. */
+class ByteStrings {
+  private readonly byHash = new Map<number, { bytes: Uint8Array; value: string }[]>();
+  private size = 0;
+  /** Bounded, so tag values with ids in them cannot exhaust memory: past this many, it starts over. */
+  private static readonly MAX = 4096;
 
-function metricMatcher(metrics: readonly PointMetric[]): MetricIndex {
-  const names = metrics.map((m) => bytes(m.name));
-  return (buf, s, len) => {
-    for (let k = 0; k < names.length; k++) {
-      const n = names[k]!;
-      if (n.length === len && matchAt(buf, s, n)) return k;
+  get(buf: Buffer, s: number, e: number): { bytes: Uint8Array; value: string } {
+    let h = 0x811c9dc5 ^ (e - s);
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const same = this.byHash.get(h);
+    if (same) for (const x of same) if (x.bytes.length === e - s && matchAt(buf, s, x.bytes)) return x;
+    if (this.size >= ByteStrings.MAX) {
+      this.byHash.clear();
+      this.size = 0;
     }
-    return -1;
-  };
+    const entry = { bytes: Uint8Array.prototype.slice.call(buf, s, e), value: buf.toString('utf8', s, e) };
+    if (same) same.push(entry);
+    else this.byHash.set(h, [entry]);
+    this.size++;
+    return entry;
+  }
+}
+
+/** Per tag name: its `"name":"` bytes, where it next occurs in the buffer, and the last value read. */
+interface TagCursor {
+  name: string;
+  needle: Buffer;
+  /** Where it was on the last point that had it, from the value's end; -1 before that. */
+  offset: number;
+  next: number;
+  from: number;
+  last: Uint8Array;
+  value: string;
 }
 
 /** A Point read in place from the bytes of one line. */
@@ -140,50 +188,57 @@ class BytePoint implements K6Point {
   /** Where the tags may start (after the value) and the line's end. */
   rest = 0;
   end = 0;
+  private readonly strings = new ByteStrings();
+  private readonly tags: TagCursor[] = [];
 
   time(): string {
     return this.buf.toString('latin1', this.timeStart, this.timeEnd);
   }
 
-  /** Per tag name: its `"name":"` bytes, where it next occurs in the buffer, and the last value read. */
-  private readonly tags = new Map<
-    string,
-    { needle: Buffer; next: number; from: number; bytes: Buffer; value: string }
-  >();
-
   /** Called when the buffer is refilled: positions found in the old one are void. */
   reset(buf: Buffer): void {
     this.buf = buf;
-    for (const t of this.tags.values()) t.from = t.next = -1;
+    for (const t of this.tags) t.from = t.next = -1;
+  }
+
+  private cursor(name: string): TagCursor {
+    for (const t of this.tags) if (t.name === name) return t;
+    const needle = Buffer.from(`"${JSON.stringify(name).slice(1, -1)}":"`, 'utf8');
+    const t = { name, needle, offset: -1, next: -1, from: -1, last: new Uint8Array(0), value: '' };
+    this.tags.push(t);
+    return t;
   }
 
   tag(name: string): string | undefined {
-    let t = this.tags.get(name);
-    if (!t) {
-      const needle = Buffer.from(`"${JSON.stringify(name).slice(1, -1)}":"`, 'utf8');
-      t = { needle, next: -1, from: -1, bytes: Buffer.alloc(0), value: '' };
-      this.tags.set(name, t);
-    }
+    const t = this.cursor(name);
     const buf = this.buf;
-    // The next occurrence at or after this point's tags: searched once per occurrence, not per line
-    // (a line without the tag does not scan the rest of the buffer again and again).
-    if (t.from < 0 || t.from > this.rest || (t.next >= 0 && t.next < this.rest)) {
-      t.from = this.rest;
-      t.next = buf.indexOf(t.needle, this.rest);
+    const needle = t.needle;
+    // Points of one request carry the same tags after their value: the tag is most often exactly as far
+    // from the value's end as on the previous point. Tag keys are unique, so a match there is the tag.
+    let at = this.rest + t.offset;
+    if (t.offset < 0 || at + needle.length > this.end || !matchAt(buf, at, needle)) {
+      // Else its next occurrence at or after this point's tags: searched once per occurrence, not per
+      // line (a line without the tag does not scan the rest of the buffer again and again).
+      if (t.from < 0 || t.from > this.rest || (t.next >= 0 && t.next < this.rest)) {
+        t.from = this.rest;
+        t.next = buf.indexOf(needle, this.rest);
+      }
+      if (t.next < 0 || t.next >= this.end) return undefined;
+      at = t.next;
+      t.offset = at - this.rest;
     }
-    if (t.next < 0 || t.next >= this.end) return undefined;
-    const vs = t.next + t.needle.length;
+    const vs = at + needle.length;
     let ve = vs;
     while (ve < this.end && buf[ve] !== QUOTE) {
       // An escaped character: let JSON.parse decode the whole line.
       if (buf[ve] === BACKSLASH) return parsedTag(buf.toString('utf8', this.rest, this.end), name);
       ve++;
     }
-    // Most points repeat the previous value (one request, several metrics): no new string then.
-    const len = ve - vs;
-    if (len !== t.bytes.length || buf.compare(t.bytes, 0, len, vs, ve) !== 0) {
-      t.bytes = Buffer.from(buf.subarray(vs, ve));
-      t.value = buf.toString('utf8', vs, ve);
+    // Points of one request repeat its values: no lookup then.
+    if (ve - vs !== t.last.length || !matchAt(buf, vs, t.last)) {
+      const interned = this.strings.get(buf, vs, ve);
+      t.value = interned.value;
+      t.last = interned.bytes;
     }
     return t.value;
   }
@@ -240,7 +295,9 @@ export function scanK6Points(
 }
 
 class PointScanner {
-  private readonly index: MetricIndex;
+  /** The wanted metrics' names as bytes, and per name length the metrics of that length. */
+  private readonly names: Uint8Array[];
+  private readonly byLength: (number[] | undefined)[] = [];
   private readonly point = new BytePoint();
   records = 0;
 
@@ -249,11 +306,12 @@ class PointScanner {
     private readonly metrics: readonly PointMetric[],
     private readonly visit: (p: K6Point) => void,
   ) {
-    this.index = metricMatcher(metrics);
+    this.names = metrics.map((m) => bytes(m.name));
+    this.names.forEach((n, k) => (this.byLength[n.length] ??= []).push(k));
   }
 
-  run(fd: number, start: number, end: number, firstLine: number): ScanStats {
-    let buf = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(1, end - start)));
+  run(fd: number, start: number, end: number, firstLine: number, readSize = READ_SIZE): ScanStats {
+    let buf = Buffer.allocUnsafe(Math.min(readSize, Math.max(1, end - start)));
     let pos = start;
     let carry = 0;
     let line = firstLine;
@@ -289,14 +347,27 @@ class PointScanner {
     return { records: this.records, lines: line - firstLine };
   }
 
+  /**
+   * One line: a Point of a wanted metric in k6's layout is read on the bytes; a Point of another
+   * metric in that layout is only checked (its start, its name's end, its closing brace); anything
+   * else goes to JSON.parse. No string is made for a line on the first two paths.
+   */
   private onLine(buf: Buffer, s: number, e: number, lineNo: number): void {
     if (e > s && buf[e - 1] === CR) e--;
     if (e <= s) return;
     if (buf[e - 1] === CLOSE_BRACE && matchAt(buf, s, PREFIX)) {
       const ns = s + PREFIX.length;
       let ne = ns;
-      while (ne < e && buf[ne] !== QUOTE && buf[ne] !== BACKSLASH) ne++;
-      const k = this.index(buf, ns, ne - ns);
+      for (; ne < e; ne++) {
+        const c = buf[ne];
+        if (c === QUOTE || c === BACKSLASH) break;
+      }
+      // The name's length picks the few wanted metrics it can be; other names are not compared at all.
+      const candidates = this.byLength[ne - ns];
+      let k = -1;
+      if (candidates !== undefined)
+        for (let i = 0; i < candidates.length && k < 0; i++)
+          if (matchAt(buf, ns, this.names[candidates[i]!]!)) k = candidates[i]!;
       if (k < 0) {
         if (matchAt(buf, ne, POINT_TYPE)) {
           this.records++;
@@ -315,9 +386,8 @@ class PointScanner {
     const vs = te + 1 + VALUE_KEY.length;
     let ve = vs;
     while (ve < e && buf[ve] !== 44 /* , */ && buf[ve] !== CLOSE_BRACE) ve++;
-    if (ve === vs) return false;
-    const value = parseNumber(buf, vs, ve);
-    if (!Number.isFinite(value)) return false;
+    const value = parseJsonNumber(buf, vs, ve);
+    if (Number.isNaN(value)) return false;
     const p = this.point;
     p.metric = k;
     p.value = value;
