@@ -24,7 +24,7 @@ export const PINS = {
 /**
  * The k6 release the workflows install. k6 runs TypeScript natively since v0.57 (v0.52-v0.56 only
  * with --compatibility-mode=experimental_enhanced), so k6/*.ts run as they are; the 1.x line still
- * has every flag the workflows use (--summary-export).
+ * has every flag the workflows use (-e; the smoke gate adds --summary-export and --out json).
  */
 export const K6_VERSION = '1.7.1';
 

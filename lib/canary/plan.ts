@@ -16,6 +16,8 @@ import {
   EMBEDDED_ENVIRONMENTS,
   prometheusQueries,
   reportPathFor,
+  runReportPathFor,
+  timeRunKey,
   type CanaryPlan,
   type DeployerPlan,
   type EnvironmentConfig,
@@ -87,6 +89,18 @@ export interface PlanInputs {
   baselineRef?: string;
   /** `worktree`: the canary is the uncommitted working tree, not the commit `sha`. */
   canaryRef?: string;
+  /** Names this run's own report; default `run<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>` on Actions, else the start time. */
+  runKey?: string;
+}
+
+const RUN_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** The run's name in its report's file name (see `runReportPathFor`). */
+export function defaultRunKey(env: NodeJS.ProcessEnv = process.env, now = new Date()): string {
+  const id = env.GITHUB_RUN_ID;
+  return id && /^\d+$/.test(id)
+    ? `run${id}-${/^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1'}`
+    : timeRunKey(now);
 }
 
 /**
@@ -199,6 +213,9 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
   const rollbackOnInconclusive = inputs.rollbackOnInconclusive ?? env.rollback_on_inconclusive ?? true;
   const judge = resolveJudge(inputs, env, budget, intervals, rollbackOnInconclusive);
   const reportPath = reportPathFor(inputs.cwd, inputs.environment, sha);
+  const runKey = inputs.runKey ?? defaultRunKey();
+  if (!RUN_KEY_RE.test(runKey))
+    throw new PlanError(`run key ${JSON.stringify(runKey)} is not valid (letters, digits, . _ -)`);
   const plan: CanaryPlan = {
     version: 1,
     environment: inputs.environment,
@@ -228,6 +245,7 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
     prometheus,
     rollback_on_inconclusive: rollbackOnInconclusive,
     report_path: isAbsolute(reportPath) ? reportPath : resolve(reportPath),
+    report_run_path: resolve(runReportPathFor(inputs.cwd, inputs.environment, sha, runKey)),
     configured_wait_s: readinessTimeout + intervals * intervalS,
   };
   return { plan, secrets: { prometheus: promSecrets } };

@@ -1,8 +1,10 @@
 /**
- * One canary run from a resolved plan: deploy beside the baseline, wait for readiness, drive the
- * same traffic at both per analysis interval and judge after each (stopping at a hard failure),
- * add the Prometheus judgement when there is a Prometheus, then promote or roll back. Clean-up runs
- * always: in `finally`, on SIGTERM/SIGINT, and (from the saved state) in the action's post step.
+ * One canary run from a resolved plan, in phases: capture the baseline (Prometheus), deploy beside
+ * the baseline, wait for readiness, drive the same traffic at both per analysis interval and judge
+ * after each (stopping at a hard failure), add the Prometheus judgement when there is a Prometheus,
+ * decide, promote or roll back, and assemble the report. Clean-up runs always: in `finally`, on
+ * SIGTERM/SIGINT (one signal guard, signal-guard.ts), and (from the saved state) in the action's
+ * post step. A signal ends the run with `CanaryInterrupted`; the shell exits with its status.
  */
 import {
   buildCanaryReport,
@@ -28,9 +30,10 @@ import { servedSelector, type CanaryPlan, type CanarySecrets, type PrometheusPla
 import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';
-import { killLiveCommands, maskPlanCommands } from './shell.js';
+import { maskPlanCommands } from './shell.js';
 import { identifySides, unreadSides } from './identity.js';
 import type { ReportSides } from '../../core/src/canary/sides.js';
+import { CanaryInterrupted, SignalGuard } from './signal-guard.js';
 import { builtinTraffic, k6Traffic, type TrafficSource } from './traffic.js';
 
 export interface RunHooks {
@@ -46,6 +49,7 @@ export class CanaryRunError extends Error {
 }
 
 export type { BaselineCapture } from '../../core/src/canary/plan.js';
+export { CanaryInterrupted, PROMOTE_SETTLE_MS } from './signal-guard.js';
 
 export interface RunResult {
   report: CanaryReport;
@@ -112,14 +116,6 @@ async function prometheusIntervals(
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * How long a SIGTERM/SIGINT waits for a promote already in flight. Killing it halfway and rolling
- * back at the same time could leave the environment half promoted; waiting without bound could
- * outlast the runner's grace period (it kills the step some seconds after the signal) and skip
- * the clean-up.
- */
-export const PROMOTE_SETTLE_MS = 5000;
-
-/**
  * The query that says Prometheus scrapes the canary's served-request series regularly: the most
  * samples any of them has in the last three scrape intervals. `up == 1` alone is not enough: it
  * holds after the first scrape, and a per-interval `increase(...[interval])` needs two samples
@@ -164,9 +160,244 @@ export async function waitForCanaryScrape(
   return { seen: false, waited_ms: Date.now() - start };
 }
 
+/** What the phases share: the plan, the hooks, the deployer, the guard, and what has been recorded so far. */
+interface RunState {
+  plan: CanaryPlan;
+  hooks: RunHooks;
+  cwd: string;
+  deployer: Deployer;
+  guard: SignalGuard;
+  prom: PrometheusClient | null;
+  timings: CanaryTimings;
+  preconditions: Precondition[];
+}
+
+const since = (t0: number): number => Date.now() - t0;
+
+/** Before anything is deployed: is the metrics source there, and what is the baseline's p95 now? */
+async function captureBaseline(
+  prom: PrometheusClient | null,
+  plan: CanaryPlan,
+  hooks: RunHooks,
+): Promise<number | null> {
+  if (!prom) return null;
+  let p95: number | null;
+  try {
+    await prom.ping();
+    p95 = await capturePrometheusBaseline(prom, plan);
+  } catch (err) {
+    throw new CanaryRunError(`${(err as Error).message}; nothing was deployed`);
+  }
+  hooks.log(
+    p95 === null
+      ? 'baseline p95 from Prometheus: no data yet (will use the analysis window)'
+      : `baseline p95 from Prometheus before the deploy: ${p95.toFixed(1)} ms`,
+  );
+  return p95;
+}
+
+/** Each side is who it claims to be (service_build_info), or nothing is judged: a failed precondition. */
+async function identityPhase(st: RunState, targets: Targets): Promise<ReportSides> {
+  const builds = st.deployer.builds ?? { baseline: null, canary: null };
+  const id = await identifySides(st.plan, targets, builds, st.guard.abort.signal);
+  st.preconditions.push(id.precondition);
+  if (id.precondition.ok) st.hooks.log(`identity: ${id.precondition.reason}`);
+  else st.hooks.warn(`identity: ${id.precondition.reason}`);
+  return id.sides;
+}
+
+async function deployPhase(st: RunState): Promise<Targets | null> {
+  const t0 = Date.now();
+  try {
+    const targets = await st.deployer.deploy(st.guard.abort.signal);
+    st.preconditions.push({ step: 'deploy', ok: true, reason: `canary deployed at ${targets.canaryUrl}` });
+    return targets;
+  } catch (err) {
+    st.preconditions.push({ step: 'deploy', ok: false, reason: `deploy failed: ${(err as Error).message}` });
+    return null;
+  } finally {
+    st.hooks.saveState(encodeState(st.deployer.cleanupState(), false));
+    st.timings.deploy = since(t0);
+  }
+}
+
+async function readyPhase(st: RunState): Promise<ReadinessResult> {
+  const t0 = Date.now();
+  const { plan } = st;
+  const readiness = await st.deployer.waitReady(st.guard.abort.signal);
+  st.timings.readiness = since(t0);
+  if (!readiness.ready) {
+    st.preconditions.push({
+      step: 'readiness',
+      ok: false,
+      reason: `the canary never became ready: ${readiness.attempts} probes of ${plan.readiness.path} over ${(readiness.elapsed_ms / 1000).toFixed(1)} s (timeout ${plan.readiness.timeout_s} s), last answer ${readiness.last}`,
+    });
+  } else {
+    const reason = `canary ready after ${readiness.attempts} probe(s), ${readiness.elapsed_ms} ms`;
+    st.preconditions.push({ step: 'readiness', ok: true, reason });
+    st.hooks.log(reason);
+  }
+  return readiness;
+}
+
+interface TrafficOutcome {
+  intervals: JudgeInterval[];
+  bounds: Array<{ start: number; end: number }>;
+  judgement: CanaryJudgement;
+  metricsSeen: { seen: boolean; waited_ms: number } | null;
+}
+
+/** Warm-up, then per interval: the same traffic to both, judged after each; a hard failure stops it. */
+async function trafficPhase(st: RunState, targets: Targets): Promise<TrafficOutcome> {
+  const t0 = Date.now();
+  const { plan, hooks, prom } = st;
+  const signal = st.guard.abort.signal;
+  const traffic: TrafficSource =
+    plan.traffic.driver === 'k6'
+      ? k6Traffic(plan, targets.baselineUrl, targets.canaryUrl, st.cwd)
+      : builtinTraffic(plan, targets.baselineUrl, targets.canaryUrl);
+  await traffic.warmup(signal);
+  const metricsSeen = prom ? await waitForCanaryScrape(prom, plan.prometheus!, signal, hooks) : null;
+  const out: TrafficOutcome = {
+    intervals: [],
+    bounds: [],
+    judgement: judge([], plan.judge, plan.analysis.seed),
+    metricsSeen,
+  };
+  for (let i = 0; i < plan.analysis.intervals && !signal.aborted; i++) {
+    const start = Date.now();
+    const s = await traffic.runInterval(signal);
+    const end = Date.now();
+    out.bounds.push({ start, end });
+    out.intervals.push({
+      index: i,
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      baseline: toTrack(s.baseline),
+      canary: toTrack(s.canary),
+    });
+    out.judgement = judge(out.intervals, plan.judge, plan.analysis.seed);
+    hooks.log(
+      `interval ${i + 1}/${plan.analysis.intervals}: baseline ${s.baseline.length} req, canary ${s.canary.length} req, canary p95 ${out.judgement.canary.p95_ms?.toFixed(1) ?? '-'} ms -> ${out.judgement.verdict}`,
+    );
+    if (shouldAbortEarly(out.judgement)) {
+      hooks.warn(
+        `hard failure in interval ${i + 1}: ${out.judgement.early_abort.reason ?? out.judgement.reasons.join('; ')}; stopping early`,
+      );
+      break;
+    }
+  }
+  st.timings.traffic = since(t0);
+  return out;
+}
+
+interface PrometheusOutcome {
+  part: Omit<PrometheusPart, 'judgement'>;
+  judgement: CanaryJudgement | null;
+}
+
+/** The same intervals from Prometheus's histograms, judged alike; a failure makes this part inconclusive. */
+async function prometheusPhase(
+  st: RunState,
+  prom: PrometheusClient,
+  bounds: Array<{ start: number; end: number }>,
+): Promise<PrometheusOutcome> {
+  const t0 = Date.now();
+  const { plan, hooks } = st;
+  const q = plan.prometheus!.queries;
+  const part: Omit<PrometheusPart, 'judgement'> = {
+    queries: [q.interval_buckets.stable, q.interval_buckets.canary, q.interval_errors.stable, q.interval_errors.canary],
+    intervals: [],
+    error: null,
+    baseline_p95_ms: null,
+    canary_p95_ms: null,
+  };
+  let judgement: CanaryJudgement | null = null;
+  // The last interval's samples reach Prometheus on its next scrape.
+  await sleep((plan.prometheus!.scrape_interval_s + 1) * 1000);
+  try {
+    part.intervals = await prometheusIntervals(prom, plan, bounds);
+    const endS = bounds[bounds.length - 1]!.end / 1000;
+    const [[sb], [cb]] = await Promise.all([
+      prom.query(q.window_p95.stable, endS),
+      prom.query(q.window_p95.canary, endS),
+    ]);
+    part.baseline_p95_ms = sb && Number.isFinite(sb.value) ? sb.value * 1000 : null;
+    part.canary_p95_ms = cb && Number.isFinite(cb.value) ? cb.value * 1000 : null;
+    judgement = judge(part.intervals, plan.judge, plan.analysis.seed);
+    hooks.log(
+      `Prometheus judgement: ${judgement.verdict} (baseline p95 ${part.baseline_p95_ms?.toFixed(1) ?? '-'} ms, canary p95 ${part.canary_p95_ms?.toFixed(1) ?? '-'} ms)`,
+    );
+  } catch (err) {
+    part.error =
+      err instanceof PrometheusError ? err.message : `Prometheus judgement failed: ${(err as Error).message}`;
+    hooks.warn(`Prometheus failed after the deploy: ${part.error}; its judgement counts as inconclusive`);
+  }
+  st.timings.prometheus = since(t0);
+  return { part, judgement };
+}
+
+/** Promote, roll back or leave as is; a failed promote is rolled back and recorded as a failed precondition. */
+async function outcomePhase(st: RunState, verdict: Verdict): Promise<{ action: CanaryAction; detail: string }> {
+  const t0 = Date.now();
+  const { deployer, guard, hooks } = st;
+  let action = decideOutcome(verdict, st.plan.judge);
+  let detail: string;
+  try {
+    if (action === 'promote') {
+      const failed = await guard.promote(() => deployer.promote());
+      await guard.checkpoint();
+      if (failed) throw failed;
+      guard.promoted = true;
+      detail = 'promoted';
+    } else if (action === 'rollback') {
+      await deployer.rollback();
+      detail = `rolled back (${verdict})`;
+    } else {
+      detail = `left as is: verdict ${verdict} and rollback-on-inconclusive is false`;
+    }
+  } catch (err) {
+    if (err instanceof CanaryInterrupted) throw err;
+    // A failed promote leaves the canary unpromoted: roll back what we can, report the failure.
+    detail = `${action} failed: ${(err as Error).message}`;
+    hooks.warn(detail);
+    if (action === 'promote') {
+      st.preconditions.push({ step: 'promote', ok: false, reason: detail });
+      action = 'rollback';
+      await deployer.rollback().catch((e: Error) => hooks.warn(`rollback failed: ${e.message}`));
+    }
+  }
+  st.timings.outcome = since(t0);
+  return { action, detail };
+}
+
+function baselineCaptureOf(
+  plan: CanaryPlan,
+  prom: PrometheusClient | null,
+  before: number | null,
+  promPart: PrometheusOutcome['part'] | null,
+  judgement: CanaryJudgement,
+): BaselineCapture {
+  if (!prom)
+    return {
+      source: 'synthetic',
+      p95_ms: finiteOrNull(judgement.baseline_p95_ms ?? undefined),
+      window: 'analysis-window',
+    };
+  return before !== null
+    ? { source: 'prometheus', p95_ms: before, query: plan.prometheus!.queries.baseline_p95, window: 'before-deploy' }
+    : {
+        source: 'prometheus',
+        p95_ms: promPart?.baseline_p95_ms ?? null,
+        query: plan.prometheus!.queries.window_p95.stable,
+        window: 'analysis-window',
+      };
+}
+
 /**
  * `secrets` (from resolvePlanAndSecrets) carries the Prometheus credentials the plan leaves out;
- * without it Prometheus is queried at the plan's URL with no credentials.
+ * without it Prometheus is queried at the plan's URL with no credentials. Throws `CanaryRunError`
+ * when the run could not start, `CanaryInterrupted` after a signal (rolled back and cleaned up).
  */
 export async function runCanary(
   plan: CanaryPlan,
@@ -189,33 +420,11 @@ export async function runCanary(
         headers: secrets.prometheus?.headers ?? {},
       })
     : null;
-
-  // Before anything is deployed: is the metrics source there, and what is the baseline's p95 now?
-  let baselineBefore: number | null = null;
-  if (prom) {
-    try {
-      await prom.ping();
-      baselineBefore = await capturePrometheusBaseline(prom, plan);
-    } catch (err) {
-      throw new CanaryRunError(`${(err as Error).message}; nothing was deployed`);
-    }
-    hooks.log(
-      baselineBefore === null
-        ? 'baseline p95 from Prometheus: no data yet (will use the analysis window)'
-        : `baseline p95 from Prometheus before the deploy: ${baselineBefore.toFixed(1)} ms`,
-    );
-  }
+  const baselineBefore = await captureBaseline(prom, plan, hooks);
 
   const deployer: Deployer = createDeployer(plan, hooks.log, cwd);
-  const ac = new AbortController();
-  let promoted = false;
-  /** The promote in flight or done: resolves to its error, or null when it succeeded. */
-  let promoting: Promise<Error | null> | null = null;
-  let promoteSettled = false;
-  /** The signal handler's work; it ends the process, so it never resolves. */
-  let signalExit: Promise<never> | null = null;
-  let cleanupP: Promise<void> | undefined;
   const saveState = (finished: boolean): void => hooks.saveState(encodeState(deployer.cleanupState(), finished));
+  let cleanupP: Promise<void> | undefined;
   const cleanupOnce = (): Promise<void> =>
     (cleanupP ??= (async () => {
       const c0 = Date.now();
@@ -224,261 +433,59 @@ export async function runCanary(
         await deployer.cleanup();
         done = true;
       } finally {
-        timings.cleanup = Date.now() - c0;
+        timings.cleanup = since(c0);
         // Not finished when the clean-up failed: the action's post step tries what is left once more.
         saveState(done);
       }
     })());
+  const guard = new SignalGuard({ warn: hooks.warn, rollback: () => deployer.rollback(), cleanup: cleanupOnce });
+  const st: RunState = { plan, hooks, cwd, deployer, guard, prom, timings, preconditions: [] };
+  guard.install();
 
-  /**
-   * A signal during the promote: let it settle (bounded), keep a promote that succeeded, roll back
-   * one that failed or did not finish in time (stopped first, so the two never run at once).
-   */
-  const settlePromote = async (sig: NodeJS.Signals, p: Promise<Error | null>): Promise<boolean> => {
-    hooks.warn(`${sig} arrived during the promote: waiting up to ${PROMOTE_SETTLE_MS / 1000} s for it to finish`);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), PROMOTE_SETTLE_MS)));
-    const r = await Promise.race([p, late]);
-    clearTimeout(timer);
-    if (r === null) {
-      hooks.warn('the promote finished: keeping it, no rollback');
-      return false;
-    }
-    if (r === 'late') {
-      killLiveCommands();
-      hooks.warn(`the promote did not finish within ${PROMOTE_SETTLE_MS / 1000} s: stopped it, rolling back`);
-    } else hooks.warn(`the promote failed (${r.message}): rolling back`);
-    return true;
+  let traffic: TrafficOutcome = {
+    intervals: [],
+    bounds: [],
+    judgement: judge([], plan.judge, plan.analysis.seed),
+    metricsSeen: null,
   };
-
-  // SIGTERM/SIGINT (a cancelled job, Ctrl-C): stop the traffic, undo the canary, then exit.
-  let signalled: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (signalled) return;
-    signalled = sig;
-    hooks.warn(`received ${sig}: stopping the canary run, rolling back and cleaning up`);
-    ac.abort();
-    signalExit = (async (): Promise<never> => {
-      try {
-        const rollBack = promoting && !promoteSettled ? await settlePromote(sig, promoting) : !promoted;
-        if (rollBack) await deployer.rollback();
-      } catch (err) {
-        hooks.warn(`rollback after ${sig} failed: ${(err as Error).message}`);
-      }
-      try {
-        await cleanupOnce();
-      } catch (err) {
-        hooks.warn(`clean-up after ${sig} failed: ${(err as Error).message}`);
-      }
-      killLiveCommands();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    })();
-  };
-  /** After a signal the handler decides the outcome and exits: the run stops where it is. */
-  const yieldToSignal = async (): Promise<void> => {
-    if (signalExit) await signalExit;
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-
-  const intervals: JudgeInterval[] = [];
-  const bounds: Array<{ start: number; end: number }> = [];
-  let judgement: CanaryJudgement = judge([], plan.judge, plan.analysis.seed);
-  const preconditions: Precondition[] = [];
-  let targets: Targets | null = null;
   let readiness: ReadinessResult | null = null;
-  let promPart: Omit<PrometheusPart, 'judgement'> | null = null;
-  let promJudgement: CanaryJudgement | null = null;
-  let metricsSeen: { seen: boolean; waited_ms: number } | null = null;
   let sides: ReportSides | undefined;
-  let identityOk = true;
-  let action: CanaryAction;
-  let outcomeDetail: string;
-  let verdict: Verdict;
+  let targets: Targets | null;
+  let promOut: PrometheusOutcome | null = null;
+  let outcome: { action: CanaryAction; detail: string };
   try {
-    let p0 = Date.now();
     saveState(false);
-    try {
-      targets = await deployer.deploy(ac.signal);
-      preconditions.push({ step: 'deploy', ok: true, reason: `canary deployed at ${targets.canaryUrl}` });
-    } catch (err) {
-      preconditions.push({ step: 'deploy', ok: false, reason: `deploy failed: ${(err as Error).message}` });
-    } finally {
-      saveState(false);
-      timings.deploy = Date.now() - p0;
+    targets = await deployPhase(st);
+    if (targets) readiness = await readyPhase(st);
+    if (targets && readiness?.ready) sides = await identityPhase(st, targets);
+    if (targets && readiness?.ready && st.preconditions.every((p) => p.ok)) {
+      traffic = await trafficPhase(st, targets);
+      if (prom && traffic.bounds.length > 0) promOut = await prometheusPhase(st, prom, traffic.bounds);
     }
-
-    if (targets) {
-      p0 = Date.now();
-      readiness = await deployer.waitReady(ac.signal);
-      timings.readiness = Date.now() - p0;
-      if (!readiness.ready) {
-        preconditions.push({
-          step: 'readiness',
-          ok: false,
-          reason: `the canary never became ready: ${readiness.attempts} probes of ${plan.readiness.path} over ${(readiness.elapsed_ms / 1000).toFixed(1)} s (timeout ${plan.readiness.timeout_s} s), last answer ${readiness.last}`,
-        });
-      } else {
-        const reason = `canary ready after ${readiness.attempts} probe(s), ${readiness.elapsed_ms} ms`;
-        preconditions.push({ step: 'readiness', ok: true, reason });
-        hooks.log(reason);
-      }
-    }
-
-    if (targets && readiness?.ready) {
-      // Each side is who it claims to be (service_build_info), or nothing is judged.
-      const id = await identifySides(plan, targets, deployer.builds ?? { baseline: null, canary: null }, ac.signal);
-      sides = id.sides;
-      identityOk = id.precondition.ok;
-      preconditions.push(id.precondition);
-      if (identityOk) hooks.log(`identity: ${id.precondition.reason}`);
-      else hooks.warn(`identity: ${id.precondition.reason}`);
-    }
-
-    if (targets && readiness?.ready && identityOk) {
-      p0 = Date.now();
-      const traffic: TrafficSource =
-        plan.traffic.driver === 'k6'
-          ? k6Traffic(plan, targets.baselineUrl, targets.canaryUrl, cwd)
-          : builtinTraffic(plan, targets.baselineUrl, targets.canaryUrl);
-      await traffic.warmup(ac.signal);
-      if (prom) metricsSeen = await waitForCanaryScrape(prom, plan.prometheus!, ac.signal, hooks);
-      for (let i = 0; i < plan.analysis.intervals && !ac.signal.aborted; i++) {
-        const start = Date.now();
-        const s = await traffic.runInterval(ac.signal);
-        const end = Date.now();
-        bounds.push({ start, end });
-        intervals.push({
-          index: i,
-          start: new Date(start).toISOString(),
-          end: new Date(end).toISOString(),
-          baseline: toTrack(s.baseline),
-          canary: toTrack(s.canary),
-        });
-        judgement = judge(intervals, plan.judge, plan.analysis.seed);
-        const c = judgement.canary;
-        hooks.log(
-          `interval ${i + 1}/${plan.analysis.intervals}: baseline ${s.baseline.length} req, canary ${s.canary.length} req, canary p95 ${c.p95_ms?.toFixed(1) ?? '-'} ms -> ${judgement.verdict}`,
-        );
-        if (shouldAbortEarly(judgement)) {
-          hooks.warn(
-            `hard failure in interval ${i + 1}: ${judgement.early_abort.reason ?? judgement.reasons.join('; ')}; stopping early`,
-          );
-          break;
-        }
-      }
-      timings.traffic = Date.now() - p0;
-
-      if (prom && bounds.length > 0) {
-        p0 = Date.now();
-        const q = plan.prometheus!.queries;
-        const queries = [
-          q.interval_buckets.stable,
-          q.interval_buckets.canary,
-          q.interval_errors.stable,
-          q.interval_errors.canary,
-        ];
-        const part: Omit<PrometheusPart, 'judgement'> = {
-          queries,
-          intervals: [],
-          error: null,
-          baseline_p95_ms: null,
-          canary_p95_ms: null,
-        };
-        promPart = part;
-        // The last interval's samples reach Prometheus on its next scrape.
-        await sleep((plan.prometheus!.scrape_interval_s + 1) * 1000);
-        try {
-          part.intervals = await prometheusIntervals(prom, plan, bounds);
-          const endS = bounds[bounds.length - 1]!.end / 1000;
-          const windowQ = plan.prometheus!.queries.window_p95;
-          const [[sb], [cb]] = await Promise.all([prom.query(windowQ.stable, endS), prom.query(windowQ.canary, endS)]);
-          part.baseline_p95_ms = sb && Number.isFinite(sb.value) ? sb.value * 1000 : null;
-          part.canary_p95_ms = cb && Number.isFinite(cb.value) ? cb.value * 1000 : null;
-          promJudgement = judge(part.intervals, plan.judge, plan.analysis.seed);
-          hooks.log(
-            `Prometheus judgement: ${promJudgement.verdict} (baseline p95 ${part.baseline_p95_ms?.toFixed(1) ?? '-'} ms, canary p95 ${part.canary_p95_ms?.toFixed(1) ?? '-'} ms)`,
-          );
-        } catch (err) {
-          part.error =
-            err instanceof PrometheusError ? err.message : `Prometheus judgement failed: ${(err as Error).message}`;
-          hooks.warn(`Prometheus failed after the deploy: ${part.error}; its judgement counts as inconclusive`);
-        }
-        timings.prometheus = Date.now() - p0;
-      }
-    }
-
-    ({ verdict } = finalVerdict({
-      synthetic: judgement,
-      prometheus: promPart && { judgement: promJudgement, error: promPart.error },
-      preconditions,
-    }));
-    if (ac.signal.aborted) throw new CanaryRunError(`interrupted by ${signalled ?? 'abort'}`);
-
-    p0 = Date.now();
-    action = decideOutcome(verdict, plan.judge);
-    try {
-      if (action === 'promote') {
-        promoting = deployer.promote().then(
-          () => null,
-          (err: Error) => err,
-        );
-        const failed = await promoting;
-        promoteSettled = true;
-        await yieldToSignal();
-        if (failed) throw failed;
-        promoted = true;
-        outcomeDetail = 'promoted';
-      } else if (action === 'rollback') {
-        await deployer.rollback();
-        outcomeDetail = `rolled back (${verdict})`;
-      } else {
-        outcomeDetail = `left as is: verdict ${verdict} and rollback-on-inconclusive is false`;
-      }
-    } catch (err) {
-      // A failed promote leaves the canary unpromoted: roll back what we can, report the failure.
-      outcomeDetail = `${action} failed: ${(err as Error).message}`;
-      hooks.warn(outcomeDetail);
-      if (action === 'promote') {
-        preconditions.push({ step: 'promote', ok: false, reason: outcomeDetail });
-        action = 'rollback';
-        await deployer.rollback().catch((e: Error) => hooks.warn(`rollback failed: ${e.message}`));
-      }
-    }
-    timings.outcome = Date.now() - p0;
+    const { verdict } = finalVerdict({
+      synthetic: traffic.judgement,
+      prometheus: promOut && { judgement: promOut.judgement, error: promOut.part.error },
+      preconditions: st.preconditions,
+    });
+    await guard.checkpoint();
+    outcome = await outcomePhase(st, verdict);
   } catch (err) {
-    await yieldToSignal();
-    if (!promoted) await deployer.rollback().catch((e: Error) => hooks.warn(`rollback failed: ${e.message}`));
+    await guard.checkpoint();
+    if (!guard.promoted) await deployer.rollback().catch((e: Error) => hooks.warn(`rollback failed: ${e.message}`));
     throw err;
   } finally {
-    await yieldToSignal();
-    try {
-      await cleanupOnce();
-    } catch (err) {
-      hooks.warn(`clean-up failed: ${(err as Error).message}`);
-    }
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    if (guard.signalled) await guard.checkpoint().catch(() => undefined);
+    else await cleanupOnce().catch((err: Error) => hooks.warn(`clean-up failed: ${err.message}`));
+    guard.uninstall();
   }
+  // The handler rolled back and cleaned up: the run ends here, whatever the phases were doing.
+  if (guard.signalled) throw new CanaryInterrupted(guard.signalled);
 
-  const baselineCapture: BaselineCapture = prom
-    ? baselineBefore !== null
-      ? {
-          source: 'prometheus',
-          p95_ms: baselineBefore,
-          query: plan.prometheus!.queries.baseline_p95,
-          window: 'before-deploy',
-        }
-      : {
-          source: 'prometheus',
-          p95_ms: promPart?.baseline_p95_ms ?? null,
-          query: plan.prometheus!.queries.window_p95.stable,
-          window: 'analysis-window',
-        }
-    : { source: 'synthetic', p95_ms: finiteOrNull(judgement.baseline_p95_ms ?? undefined), window: 'analysis-window' };
-  const canaryP95 = prom ? (promPart?.canary_p95_ms ?? judgement.canary_p95_ms) : judgement.canary_p95_ms;
-
-  timings.total = Date.now() - t0;
+  const baselineCapture = baselineCaptureOf(plan, prom, baselineBefore, promOut?.part ?? null, traffic.judgement);
+  const canaryP95 = prom
+    ? (promOut?.part.canary_p95_ms ?? traffic.judgement.canary_p95_ms)
+    : traffic.judgement.canary_p95_ms;
+  timings.total = since(t0);
   const report = buildCanaryReport({
     environment: plan.environment,
     sha: plan.sha,
@@ -488,24 +495,24 @@ export async function runCanary(
       run: {
         targets,
         readiness,
-        prometheus_discovery: metricsSeen,
+        prometheus_discovery: traffic.metricsSeen,
         baseline_capture: baselineCapture,
         timings_ms: timings,
       },
     },
     settings: plan.judge,
     seed: plan.analysis.seed,
-    intervals,
-    preconditions,
-    prometheus: promPart,
-    outcome: { action, detail: outcomeDetail },
+    intervals: traffic.intervals,
+    preconditions: st.preconditions,
+    prometheus: promOut?.part ?? null,
+    outcome: { action: outcome.action, detail: outcome.detail },
     sides: sides ?? unreadSides(plan, deployer.builds ?? { baseline: null, canary: null }),
   });
   return {
     report,
     verdict: report.verdict,
     reasons: report.reasons,
-    action,
+    action: outcome.action,
     baselineP95Ms: baselineCapture.p95_ms,
     canaryP95Ms: finiteOrNull(canaryP95 ?? undefined),
     timings_ms: timings,

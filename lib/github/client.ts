@@ -41,7 +41,7 @@ export interface GitHubClientOptions {
   baseUrl?: string;
   /** Retries after the first attempt on 429, 5xx and network errors (default 3). */
   retries?: number;
-  /** First backoff delay; doubles per retry (default 1000 ms, env HOTEL_PERF_GITHUB_RETRY_BASE_MS). */
+  /** First backoff delay; doubles per retry (default 1000 ms; tests pass a short one). */
   retryBaseMs?: number;
   /** Longest single wait, also caps `retry-after` (default 30 s). */
   maxRetryDelayMs?: number;
@@ -121,8 +121,7 @@ function parseRepository(repository: string): [string, string] {
 export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
   const [owner, repo] = parseRepository(opts.repository);
   const retries = opts.retries ?? 3;
-  const envBase = Number(process.env.HOTEL_PERF_GITHUB_RETRY_BASE_MS);
-  const baseMs = opts.retryBaseMs ?? (Number.isFinite(envBase) && envBase >= 0 ? envBase : 1000);
+  const baseMs = opts.retryBaseMs ?? 1000;
   const maxDelay = opts.maxRetryDelayMs ?? 30_000;
   const retry: RetryPolicy = {
     retries,

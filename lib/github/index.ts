@@ -11,3 +11,4 @@ export { commentMarker, upsertStickyComment, type StickyResult } from './comment
 export { ensureBranch, readJsonFile, updateJsonFile, type DataFile } from './data-branch.js';
 export { commitAncestors, mergeBaseAncestry } from './ancestry.js';
 export { appendHistoryRemote, DEFAULT_HISTORY_BRANCH, historyFile, readHistory } from './history.js';
+export { pullRequestsOfCommit, type CommitPullRequest } from './pulls.js';

@@ -110,6 +110,11 @@ export async function runK6(opts: K6RunOptions): Promise<K6RunResult> {
   };
 }
 
+/** A command line for the log, each argument quoted the way a shell would need it (display only). */
+export function displayCommand(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /** Why a run did not complete, in one line; undefined when it did. */
 export function k6Failure(r: K6RunResult): string | undefined {
   if (r.completed) return undefined;
@@ -118,7 +123,7 @@ export function k6Failure(r: K6RunResult): string | undefined {
 }
 
 /** Splits a stream into lines for `onLine`; the last partial line is flushed at the end. */
-function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
   let pending = '';
   return {
     push(chunk) {

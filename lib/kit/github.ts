@@ -1,4 +1,4 @@
-/** The GitHub client of a shell: the token masked first, one warning when there is none. */
+/** The GitHub client of a shell (its token masked by `maskSecrets` first), one warning when there is none. */
 import { createGitHubClient, type GitHubClient } from '../github/client.js';
 import type { RunContext } from './context.js';
 import type { Host } from './host.js';
@@ -22,7 +22,6 @@ export function githubClient(
   token: string | undefined,
   opts: ClientOptions = {},
 ): GitHubClient | undefined {
-  if (token) host.mask(token);
   if (!token || !ctx.repository) {
     if (opts.without) host.warning(opts.without);
     return undefined;

@@ -77,10 +77,16 @@ export interface RecordingHost extends Host {
   failed: string[];
   /** Messages of one level, in order. */
   of(level: RecordingHost['lines'][number]['level']): string[];
+  /** Everything in order as the runner's log shows it (workflow commands: `::warning::...`, `::add-mask::...`). */
+  transcript(): string;
 }
 
 /** Memory: what a shell did, for tests that run it in-process. */
 export function recordingHost(): RecordingHost {
+  const log: string[] = [];
+  // Escaped as @actions/core escapes a command's data.
+  const escape = (m: string) => m.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const command = (name: string) => (m: string) => log.push(`::${name}::${escape(m)}`);
   const h: RecordingHost = {
     lines: [],
     outputs: {},
@@ -89,18 +95,40 @@ export function recordingHost(): RecordingHost {
     state: {},
     failed: [],
     of: (level) => h.lines.filter((l) => l.level === level).map((l) => l.message),
-    info: (message) => h.lines.push({ level: 'info', message }),
-    warning: (message) => h.lines.push({ level: 'warning', message }),
-    debug: (message) => h.lines.push({ level: 'debug', message }),
-    notice: (message) => h.lines.push({ level: 'notice', message }),
-    error: (message) => h.lines.push({ level: 'error', message }),
+    transcript: () => log.map((l) => `${l}\n`).join(''),
+    info: (message) => {
+      h.lines.push({ level: 'info', message });
+      log.push(message);
+    },
+    warning: (message) => {
+      h.lines.push({ level: 'warning', message });
+      command('warning')(message);
+    },
+    debug: (message) => {
+      h.lines.push({ level: 'debug', message });
+      command('debug')(message);
+    },
+    notice: (message) => {
+      h.lines.push({ level: 'notice', message });
+      command('notice')(message);
+    },
+    error: (message) => {
+      h.lines.push({ level: 'error', message });
+      command('error')(message);
+    },
     setOutput: (n, v) => (h.outputs[n] = String(v)),
     summary: async (md) => {
       h.summaries.push(md);
     },
-    mask: (s) => h.masked.push(s),
+    mask: (s) => {
+      h.masked.push(s);
+      command('add-mask')(s);
+    },
     saveState: (n, v) => (h.state[n] = v),
-    fail: (m) => h.failed.push(m),
+    fail: (m) => {
+      h.failed.push(m);
+      command('error')(m);
+    },
   };
   return h;
 }

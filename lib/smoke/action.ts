@@ -2,7 +2,10 @@
  * The smoke gate as an action runs it: results from the workspace, baseline and publishing
  * through GitHub when there is a token, the verdict as the step's status.
  */
+import { dirname, join } from 'node:path';
 import type { SmokeReport } from '../../core/src/gate/report.js';
+import { actionsExecExecutor } from '../k6/actions-exec.js';
+import { gateResultFiles } from '../k6/scripts.js';
 import { branchOf, type RunContext } from '../kit/context.js';
 import { githubClient } from '../kit/github.js';
 import type { Host } from '../kit/host.js';
@@ -23,7 +26,14 @@ export async function runSmokeGate(
   opts: SmokeGateOptions = {},
 ): Promise<SmokeOutcome & { reportPath: string }> {
   const setup = setUpSmoke(config, ctx, host, inputLabel);
-  const result = await readSmokeResults(config, ctx.workspace);
+  // `results` as given, or the points of the k6 runs `script` asks for (one folder each, beside the report).
+  const results = await gateResultFiles(config, {
+    cwd: ctx.workspace,
+    outDir: join(dirname(setup.reportPath), 'k6'),
+    log: host,
+    exec: actionsExecExecutor,
+  });
+  const result = await readSmokeResults({ results }, ctx.workspace);
   const github = githubClient(host, ctx, config.githubToken, {
     ...opts,
     without:

@@ -8,9 +8,33 @@ export const SMOKE_SPEC = {
   results: {
     kind: 'lines',
     description:
-      'The k6 output to judge: one path, several (one per line) or a glob (e.g. results/*.ndjson for the outputs of parallel scripts or of each k6-operator runner), relative to the workspace. Each file may be --summary-export JSON, handleSummary data JSON, --out json NDJSON or the machine-readable summary, detected from the content. Several files give one verdict: NDJSON samples are pooled (exact p95 and error rate); with summaries the counts add up and the p95 is known as the interval between the smallest and largest file p95 (inconclusive when it straddles the limit). A glob matching nothing fails the step.',
-    required: true,
+      'The k6 output to judge: one path, several (one per line) or a glob (e.g. results/*.ndjson for the outputs of parallel scripts or of each k6-operator runner), relative to the workspace. Each file may be --summary-export JSON, handleSummary data JSON, --out json NDJSON or the machine-readable summary, detected from the content. Several files give one verdict: NDJSON samples are pooled (exact p95 and error rate); with summaries the counts add up and the p95 is known as the interval between the smallest and largest file p95 (inconclusive when it straddles the limit). A glob matching nothing fails the step. Give results or script, not both.',
     usage: 'k6 output to gate instead of running load: a path or a quoted glob',
+  },
+  // The gate runs k6 itself (lib/k6/scripts.ts); the CLI runs its own load instead.
+  script: {
+    kind: 'lines',
+    description:
+      'Instead of results: the k6 script(s) this step runs, one path, a glob (e.g. k6/*.ts) or one of either per line, relative to the workspace. k6 must be on PATH (grafana/setup-k6-action). Each script runs as k6 run <flags> --summary-export=<dir>/summary-export.json --out json=<dir>/points.ndjson <script>, with <dir> a folder per script under k6/ beside report-path; its output is streamed to the log, and the NDJSON points of all scripts are judged as several results (one verdict). A k6 exit other than 0 or 99 (thresholds crossed, judged by the gate) fails the step without a verdict. A glob matching nothing or a malformed one fails the step with exit status 2.',
+    only: 'action',
+  },
+  flags: {
+    kind: 'string',
+    description:
+      'With script: extra arguments for every k6 run, placed before the outputs and the script, e.g. --vus 10 --duration 30s -e BASE_URL=http://127.0.0.1:3000 --tag team=bookings. Split like shell words without a shell (quotes and backslashes work; no variables, no globbing). --summary-export is set by the action and may not be given.',
+    only: 'action',
+  },
+  parallel: {
+    kind: 'string',
+    description:
+      'With script and several scripts: true runs them at once, at most one k6 per CPU (at least 2); a number N runs at most N at once; false (the default) runs them one after another.',
+    only: 'action',
+  },
+  'fail-fast': {
+    kind: 'boolean',
+    description:
+      'With script: true stops the other k6 runs (SIGINT, so each writes its outputs) and starts no more after the first run that exits non-zero (99 included); the step then fails without a verdict. Default false: every script runs to its end.',
+    only: 'action',
   },
   budget: {
     kind: 'string',

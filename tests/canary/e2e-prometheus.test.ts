@@ -144,7 +144,7 @@ test('a healthy canary is promoted, judged on synthetic traffic and on Prometheu
   expect(r.summary).toContain('| Prometheus histograms | ✅ pass |');
   expect(r.summary).toContain('### Prometheus histograms');
   const comment = github.state.comments.find((c) => c.issue_number === 7);
-  expect(comment?.body).toContain('<!-- hotel-perf:canary -->');
+  expect(comment?.body).toContain('<!-- hotel-perf:canary-staging -->'); // one sticky comment per environment
   expect(comment?.body).toContain(`\`${sha}\``);
   expect(github.violations).toEqual([]);
 

@@ -100,3 +100,9 @@ test('past the exact-sample limit: percentiles from the histogram, within the st
   expect(exact.percentile_error_bound).toBeUndefined();
   expect(exact.latency_ms.p95).toBe(percentile(values, 0.95));
 });
+
+test('exact samples: a budget per file, shared by its threads, that keeps 10 M samples exact in < 128 MB', () => {
+  // 8 bytes a sample, whatever the number of threads (a runner with 4 CPUs must not hold 4 budgets).
+  expect(k6.MAX_EXACT_SAMPLES).toBeGreaterThanOrEqual(10_000_000);
+  expect(k6.MAX_EXACT_SAMPLES * 8).toBeLessThan(128 << 20);
+});

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { RELEASE_SPEC } from '../../lib/release/spec.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../actions/release-tag');
 
@@ -11,10 +12,10 @@ interface ActionYml {
   outputs: Record<string, { description: string }>;
 }
 
-test('action.yml declares exactly what src/main.ts reads and writes, with descriptions', () => {
+test('action.yml declares exactly what the action reads (its spec, lib/release/spec.ts) and src/main.ts writes, with descriptions', () => {
   const meta = parse(readFileSync(path.join(dir, 'action.yml'), 'utf8')) as ActionYml;
   const src = readFileSync(path.join(dir, 'src/main.ts'), 'utf8');
-  const read = [...src.matchAll(/getInput\('([a-z0-9-]+)'/g)].map((m) => m[1]!);
+  const read = Object.keys(RELEASE_SPEC);
   const written = [...src.matchAll(/setOutput\('([a-z0-9-]+)'/g)].map((m) => m[1]!);
   expect([...new Set(read)].sort()).toEqual(Object.keys(meta.inputs).sort());
   expect([...new Set(written)].sort()).toEqual(Object.keys(meta.outputs).sort());

@@ -17,6 +17,8 @@ import { buildSmokeReport, type SmokeReport } from '../../core/src/gate/report.j
 import type { LoadResult } from '../../core/src/load-result.js';
 import { DEFAULT_RELEASE_TAG } from '../../core/src/release/notes.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
+import { run } from '../../actions/release-tag/src/main.js';
+import { recordingHost } from '../../lib/kit/host.js';
 import { parseCommandFile } from '../support/github-runner.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -85,7 +87,11 @@ describe('release-tag action (node dist/index.js against the fake GitHub)', () =
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  function runAction(
+  /**
+   * The action in-process (src/main.ts's run() with a recording host, short GitHub retries); with
+   * `unset` runner variables, the committed dist/ as GitHub runs it, in a child process.
+   */
+  async function runAction(
     inputs: Record<string, string> = {},
     token = 'write-token',
     unset: string[] = [],
@@ -103,13 +109,25 @@ describe('release-tag action (node dist/index.js against the fake GitHub)', () =
       GITHUB_SHA: other, // the workflow_run event's head_sha wins over the run's own sha
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
-      HOTEL_PERF_GITHUB_RETRY_BASE_MS: '5',
-      'INPUT_GITHUB-TOKEN': token,
-      'INPUT_SMOKE-REPORT': path.join(tmp, 'smoke-summary.json'),
-      INPUT_TAG: TAG,
     };
-    for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+    const allInputs: Record<string, string> = {
+      'github-token': token,
+      'smoke-report': path.join(tmp, 'smoke-summary.json'),
+      tag: TAG,
+      ...inputs,
+    };
     for (const k of unset) delete env[k];
+    if (unset.length === 0) {
+      const host = recordingHost();
+      await run(host, { inputs: allInputs, env, retryBaseMs: 5 });
+      return {
+        code: host.failed.length > 0 ? 1 : 0,
+        stdout: host.transcript(),
+        outputs: host.outputs,
+        summary: host.summaries.join(''),
+      };
+    }
+    for (const [k, v] of Object.entries(allInputs)) env[`INPUT_${k.toUpperCase()}`] = v;
     return new Promise((resolve) => {
       execFile(process.execPath, [DIST], { env, cwd: tmp, timeout: 30_000 }, (err, stdout) => {
         resolve({

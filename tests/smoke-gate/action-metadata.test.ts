@@ -29,7 +29,9 @@ test('action.yml declares what the action reads (its spec, lib/smoke/spec.ts) an
   for (const i of Object.values(meta.inputs)) expect(i.description.length).toBeGreaterThan(20);
   for (const o of Object.values(meta.outputs)) expect(o.description.length).toBeGreaterThan(5);
   expect(meta.inputs['github-token']!.default).toBe('${{ github.token }}');
-  expect(meta.inputs.results!.required).toBe(true);
+  // results or script (the action runs k6), never both: neither can be required.
+  expect(meta.inputs.results!.required).toBe(false);
+  expect(meta.inputs.script!.required).toBe(false);
   expect(meta.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
   expect(existsSync(join(dir, meta.runs.main))).toBe(true);
   expect(meta.branding.icon).toBeTruthy();

@@ -60,9 +60,10 @@ function errorLines(r: ActionRun): string[] {
   return r.stdout.split('\n').filter((l) => l.startsWith('::error::'));
 }
 
-test('pass: outputs, report, job summary and a PR comment', async () => {
+test('pass: outputs, report, job summary and a PR comment (the committed dist/, as GitHub runs it)', async () => {
   const pr = openPr(12);
   const r = await runAction({
+    dist: true,
     inputs: ghInputs({ results: PASS }),
     event: pr.event,
     env: { ...ghEnv(), GITHUB_REF: 'refs/pull/12/merge', GITHUB_SHA: 'f'.repeat(40) },

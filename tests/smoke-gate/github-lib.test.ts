@@ -179,9 +179,11 @@ test('canary comment: on the open and the merged pull request of the sha (canari
   fake.state.addPull({ number: 21, head_sha: sha, merged: true, merge_commit_sha: merge });
   fake.state.addPull({ number: 22, head_sha: sha }); // still open (a follow-up on the same commit)
   fake.state.addPull({ number: 23, head_sha: sha, state: 'closed' }); // closed without merging
-  expect(await commentOnPullRequests(gh, sha, 'canary pass', log)).toEqual([21, 22]);
-  expect(await commentOnPullRequests(gh, merge, 'canary pass on main', log)).toEqual([21]);
-  expect(fake.state.commentsOn(21).map((c) => c.body)).toEqual([`${commentMarker('canary')}\ncanary pass on main`]);
+  expect(await commentOnPullRequests(gh, sha, 'canary pass', log, 'staging')).toEqual([21, 22]);
+  expect(await commentOnPullRequests(gh, merge, 'canary pass on main', log, 'staging')).toEqual([21]);
+  expect(fake.state.commentsOn(21).map((c) => c.body)).toEqual([
+    `${commentMarker('canary-staging')}\ncanary pass on main`,
+  ]);
   expect(fake.state.commentsOn(22)).toHaveLength(1);
   expect(fake.state.commentsOn(23)).toEqual([]);
   expect(warnings).toEqual([]);

@@ -1,10 +1,17 @@
-/** Runs the bundled action as GitHub does: `node dist/index.js` with INPUT_* and GITHUB_* variables. */
-import { spawn } from 'node:child_process';
+/**
+ * Runs the smoke-gate action: in-process by default (src/main.ts's run() with a recording host,
+ * the inputs as a map, the context from an environment of its own), or with `dist: true` as GitHub
+ * does, `node dist/index.js` with INPUT_* and GITHUB_* variables. Both give the same view: exit
+ * status, the log as the runner shows it (workflow commands), outputs, job summary, report.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { recordingHost } from '../../lib/kit/host.js';
+import { run } from '../../actions/smoke-gate/src/main.js';
 import { parseCommandFile } from '../support/github-runner.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -27,7 +34,14 @@ export interface ActionRunOptions {
   event?: { name: string; payload: unknown };
   env?: Record<string, string>;
   workspace?: string;
+  /** Run the committed bundle in a child process, as GitHub does. */
+  dist?: boolean;
+  /** Called with the action's process once started (e.g. to signal it as a cancelled job would). */
+  onStart?: (child: ChildProcess) => void;
 }
+
+/** The first GitHub retry delay of the tests (production backs off from 1 s). */
+const RETRY_BASE_MS = 20;
 
 export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'smoke-gate-'));
@@ -44,8 +58,6 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_RUN_ID: '4242',
-    // keeps the retry test fast; production backs off from 1 s
-    HOTEL_PERF_GITHUB_RETRY_BASE_MS: '20',
   };
   if (opts.event) {
     const eventPath = join(dir, 'event.json');
@@ -56,14 +68,31 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
   // GitHub upper-cases the input name and turns spaces into underscores; hyphens stay.
   for (const [k, v] of Object.entries(opts.inputs)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
   Object.assign(env, opts.env);
+  const reportPath = join(workspace, opts.inputs['report-path'] ?? 'reports/performance/smoke-summary.json');
+  const report = () =>
+    existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, unknown>) : undefined;
 
+  if (!opts.dist) {
+    const host = recordingHost();
+    await run(host, { inputs: opts.inputs, env, retryBaseMs: RETRY_BASE_MS });
+    return {
+      code: host.failed.length > 0 ? 1 : 0,
+      stdout: host.transcript(),
+      stderr: '',
+      outputs: host.outputs,
+      summary: host.summaries.map((md) => `${md}\n`).join(''),
+      workspace,
+      reportPath,
+      report: report(),
+    };
+  }
   const child = spawn(process.execPath, [actionEntry], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  opts.onStart?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((r) => child.on('close', r));
-  const reportPath = join(workspace, opts.inputs['report-path'] ?? 'reports/performance/smoke-summary.json');
   return {
     code,
     stdout,
@@ -72,9 +101,7 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
     summary: readFileSync(summaryFile, 'utf8'),
     workspace,
     reportPath,
-    report: existsSync(reportPath)
-      ? (JSON.parse(readFileSync(reportPath, 'utf8')) as Record<string, unknown>)
-      : undefined,
+    report: report(),
   };
 }
 

@@ -7,6 +7,11 @@
  * Knobs (environment): K6_STUB_SUMMARY and K6_STUB_POINTS (fixture files to copy), K6_STUB_EXIT,
  * K6_STUB_SLEEP_MS (sleep before exiting, with a grandchild `sleep` started first so that a test can
  * see that a stop ends the whole process group), K6_STUB_LOG (the call log).
+ *
+ * Per script (for runs of several scripts at once): a line `// k6-stub: exit=N sleep=MS` in the script
+ * file overrides the exit status and sleeps MS before exiting (no grandchild), and K6_STUB_TIMES names
+ * a JSON lines file where each run appends {script, pid, start, end, code, stopped} when it ends; then
+ * SIGINT ends the stub as it ends k6 (exit 105, outputs already written) with stopped: true.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,8 +34,24 @@ for (let i = 0; i < args.length; i++) {
   if (a.startsWith('--summary-export=') && env.K6_STUB_SUMMARY) fs.copyFileSync(env.K6_STUB_SUMMARY, a.slice(17));
   if (a === '--out' && args[i + 1].startsWith('json=') && env.K6_STUB_POINTS) fs.copyFileSync(env.K6_STUB_POINTS, args[i + 1].slice(5));
 }
-const finish = () => { process.stdout.write('stub k6: done'); process.exit(Number(env.K6_STUB_EXIT || 0)); };
-if (env.K6_STUB_SLEEP_MS) {
+const start = Date.now();
+const directive = {};
+try {
+  const m = /[/][/] k6-stub:(.*)/.exec(fs.readFileSync(args[args.length - 1], 'utf8'));
+  if (m) for (const kv of m[1].trim().split(/ +/)) { const [k, v] = kv.split('='); directive[k] = Number(v); }
+} catch {}
+const record = (code, stopped) => {
+  if (env.K6_STUB_TIMES) fs.appendFileSync(env.K6_STUB_TIMES, JSON.stringify({ script: args[args.length - 1], pid: process.pid, start, end: Date.now(), code, stopped }) + '\\n');
+};
+const finish = () => {
+  const code = directive.exit ?? Number(env.K6_STUB_EXIT || 0);
+  record(code, false);
+  process.stdout.write('stub k6: done');
+  process.exit(code);
+};
+if (env.K6_STUB_TIMES) process.on('SIGINT', () => { record(105, true); process.exit(105); });
+if (directive.sleep !== undefined) setTimeout(finish, directive.sleep);
+else if (env.K6_STUB_SLEEP_MS) {
   const g = spawn('sleep', ['600'], { stdio: 'ignore' });
   if (env.K6_STUB_GRANDCHILD) fs.writeFileSync(env.K6_STUB_GRANDCHILD, String(g.pid));
   process.stdout.write('stub k6: sleeping\\n');

@@ -1,54 +1,53 @@
-/** Action entry: inputs and outputs only; the work is in release.ts. */
-import * as core from '@actions/core';
-import { readFileSync } from 'node:fs';
-import { releaseTag, type OnConflict } from './release.js';
+/**
+ * Release-tag action: reads its inputs (lib/release/spec.ts), tags and releases the commit
+ * (lib/release/release.ts), writes the outputs and the job summary.
+ */
+import { readActionConfig } from '../../../lib/kit/action.js';
+import { readRunContext } from '../../../lib/kit/context.js';
+import { maskSecrets } from '../../../lib/kit/github.js';
+import { coreHost, type Host } from '../../../lib/kit/host.js';
+import { InputError } from '../../../lib/inputs.js';
+import { releaseTag } from '../../../lib/release/release.js';
+import { RELEASE_SPEC } from '../../../lib/release/spec.js';
 
-function onConflictInput(): OnConflict {
-  const v = core.getInput('on-conflict').trim().toLowerCase() || 'fail';
-  if (v !== 'fail' && v !== 'skip') throw new Error(`on-conflict must be "fail" or "skip", got "${v}"`);
-  return v;
+export interface RunOptions {
+  /** Inputs by name instead of the runner's INPUT_* variables, and the context's environment: for in-process tests. */
+  inputs?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  /** First GitHub retry delay (default 1 s). */
+  retryBaseMs?: number;
 }
 
-/** The commit the triggering event is about: a workflow_run's head, else GITHUB_SHA. */
-function eventSha(): string {
-  const eventPath = process.env.GITHUB_EVENT_PATH;
-  if (eventPath) {
-    try {
-      const event = JSON.parse(readFileSync(eventPath, 'utf8')) as { workflow_run?: { head_sha?: unknown } };
-      if (typeof event.workflow_run?.head_sha === 'string') return event.workflow_run.head_sha;
-    } catch {
-      // no readable event: fall back to GITHUB_SHA
-    }
-  }
-  return process.env.GITHUB_SHA ?? '';
-}
-
-export async function run(): Promise<void> {
+export async function run(host: Host = coreHost(), opts: RunOptions = {}): Promise<void> {
   try {
-    const token = core.getInput('github-token', { required: true });
-    core.setSecret(token);
+    const config = readActionConfig(RELEASE_SPEC, opts.inputs);
+    if (!config.githubToken) throw new InputError('Input required and not supplied: github-token');
+    maskSecrets(host, [config.githubToken]);
+    const onConflict = config.onConflict.toLowerCase();
+    if (onConflict !== 'fail' && onConflict !== 'skip')
+      throw new InputError(`on-conflict must be "fail" or "skip", got "${onConflict}"`);
+    const ctx = readRunContext(opts.env);
     const result = await releaseTag({
-      tag: core.getInput('tag').trim(),
-      releaseFile: core.getInput('release-file').trim() || undefined,
-      onConflict: onConflictInput(),
-      sha: core.getInput('sha') || eventSha(),
-      token,
-      repository: process.env.GITHUB_REPOSITORY ?? '',
-      apiUrl: process.env.GITHUB_API_URL,
-      smokeReportPath: core.getInput('smoke-report') || 'reports/performance/smoke-summary.json',
-      canaryReportPath: core.getInput('canary-report') || undefined,
-      log: { info: core.info, notice: core.notice, warning: core.warning, debug: core.debug },
+      tag: config.tag ?? '',
+      releaseFile: config.releaseFile,
+      onConflict,
+      // The commit the triggering event is about: a workflow_run's head, else GITHUB_SHA.
+      sha: config.sha || ctx.workflowRunHeadSha || ctx.sha,
+      token: config.githubToken,
+      repository: ctx.repository,
+      apiUrl: ctx.apiUrl,
+      retryBaseMs: opts.retryBaseMs,
+      smokeReportPath: config.smokeReport,
+      canaryReportPath: config.canaryReport || undefined,
+      log: host,
     });
-    core.setOutput('tag', result.tag);
-    core.setOutput('sha', result.sha);
-    core.setOutput('created', String(result.created));
-    core.setOutput('skipped', String(result.skipped));
-    core.setOutput('release-url', result.releaseUrl);
-    // Outside a runner there is no job summary; the tag and release are done and must not fail here.
-    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(result.summary).write();
+    host.setOutput('tag', result.tag);
+    host.setOutput('sha', result.sha);
+    host.setOutput('created', String(result.created));
+    host.setOutput('skipped', String(result.skipped));
+    host.setOutput('release-url', result.releaseUrl);
+    await host.summary(result.summary);
   } catch (err) {
-    core.setFailed(err instanceof Error ? err.message : String(err));
+    host.fail(err instanceof Error ? err.message : String(err));
   }
 }
-
-void run();

@@ -7,6 +7,7 @@ import { readRunContext } from '../../../lib/kit/context.js';
 import { maskSecrets } from '../../../lib/kit/github.js';
 import { coreHost, oneLine, type Host } from '../../../lib/kit/host.js';
 import { InputError } from '../../../lib/inputs.js';
+import { K6ScriptsInputError, K6ScriptsRunError } from '../../../lib/k6/scripts.js';
 import { announceVerdict, runSmokeGate, type SmokeGateOptions } from '../../../lib/smoke/action.js';
 import { smokeSecrets } from '../../../lib/smoke/slo.js';
 import { SMOKE_SPEC } from '../../../lib/smoke/spec.js';
@@ -31,6 +32,9 @@ export async function run(host: Host = coreHost(), opts: RunOptions = {}): Promi
     host.setOutput('summary-path', reportPath);
     announceVerdict(report, host);
   } catch (err) {
-    host.fail(err instanceof InputError ? oneLine(err) : `smoke-gate: ${oneLine(err)}`);
+    const userFacing = err instanceof InputError || err instanceof K6ScriptsRunError;
+    host.fail(userFacing ? oneLine(err) : `smoke-gate: ${oneLine(err)}`);
+    // A bad script glob, conflicting inputs, no k6: a usage error, exit status 2.
+    if (err instanceof K6ScriptsInputError) process.exitCode = err.exitCode;
   }
 }

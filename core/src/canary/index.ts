@@ -37,6 +37,8 @@ export {
   describePlan,
   prometheusQueries,
   reportPathFor,
+  runReportPathFor,
+  timeRunKey,
   servedSelector,
   type CanaryPlan,
   type DeployerPlan,
@@ -44,5 +46,6 @@ export {
   type PrometheusPlan,
   type ReadinessSettings,
 } from './plan.js';
-export { renderCanaryMarkdown } from './render.js';
+export { renderCanaryMarkdown, type RenderLinks } from './render.js';
 export { finalVerdict, type VerdictParts } from './final.js';
+export { reportFindings } from './consistency.js';

@@ -183,7 +183,10 @@ export interface CanaryPlan {
   judge: JudgeSettings;
   prometheus: PrometheusPlan | null;
   rollback_on_inconclusive: boolean;
+  /** The latest report of this environment and sha (a copy of `report_run_path`). */
   report_path: string;
+  /** This run's own report (absent in plans written before runs kept their own). */
+  report_run_path?: string;
   /** Upper bound on the configured waits (readiness timeout + analysis window), for the bench. */
   configured_wait_s: number;
   /** Recorded by a real run in its report (absent from a dry run's plan). */
@@ -223,8 +226,23 @@ export function prometheusQueries(
   };
 }
 
+/** The latest report of an environment and sha: a copy of the newest run's own report, at a name that never changes. */
 export function reportPathFor(cwd: string, environment: string, sha: string): string {
   return resolve(cwd, 'reports', 'performance', `canary-${environment}-${sha}.json`);
+}
+
+/**
+ * One run's own report, never overwritten by another run of the same sha: `runKey` names the run
+ * (`run<id>-<attempt>` on GitHub Actions, else the start time). In a folder of its own, so a
+ * `canary-*.json` glob over the reports folder (the dashboard's) sees each sha's latest once.
+ */
+export function runReportPathFor(cwd: string, environment: string, sha: string, runKey: string): string {
+  return resolve(cwd, 'reports', 'performance', 'runs', `canary-${environment}-${sha}-${runKey}.json`);
+}
+
+/** A run key for a file name from the time the run started: 20261202T024512345Z. */
+export function timeRunKey(at: Date): string {
+  return at.toISOString().replace(/[-:.]/g, '');
 }
 
 function promAuth(p: PrometheusPlan): string {
@@ -266,7 +284,7 @@ export function describePlan(p: CanaryPlan): string {
       ? `  metrics:   Prometheus ${p.prometheus.url}${promAuth(p.prometheus)}, tracks by label ${p.prometheus.track_label}; baseline p95 = ${p.prometheus.queries.baseline_p95}`
       : '  metrics:   no Prometheus: baseline p95 measured under the synthetic traffic',
     `  outcome:   pass -> promote; fail -> roll back; inconclusive -> ${p.rollback_on_inconclusive ? 'roll back' : 'leave as is'}; clean-up always`,
-    `  report:    ${p.report_path}`,
+    `  report:    ${p.report_run_path ?? p.report_path}${p.report_run_path ? ` (latest copy: ${p.report_path})` : ''}`,
   ];
   return lines.join('\n');
 }

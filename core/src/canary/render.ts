@@ -109,7 +109,26 @@ function judgementSection(j: CanaryJudgement, s: JudgeSettings, out: string[]): 
   }
 }
 
-export function renderCanaryMarkdown(report: CanaryReport): string {
+/** Where the report lives, for the re-check command and the links (all optional). */
+export interface RenderLinks {
+  /** The report's path as a reader would type it (relative to the workspace); default: the plan's. */
+  reportPath?: string;
+  /** The workflow run that produced the report. */
+  runUrl?: string;
+  /** Where the uploaded report can be downloaded (the run's artifacts). */
+  reportUrl?: string;
+}
+
+/** A part's "why": the metrics that decided it, by name (each reason is written once, in the metric table). */
+function decidedBy(j: CanaryJudgement): string {
+  const failing = j.metrics.filter((m) => m.status === 'fail').map((m) => m.metric);
+  const unsure = j.metrics.filter((m) => m.status === 'inconclusive').map((m) => m.metric);
+  if (failing.length) return `failed: ${failing.join(', ')}`;
+  if (unsure.length) return `not decided: ${unsure.join(', ')}`;
+  return `every metric passed (${j.metrics.length})`;
+}
+
+export function renderCanaryMarkdown(report: CanaryReport, links: RenderLinks = {}): string {
   const j = report.judgement;
   const s = report.settings;
   const prom = report.prometheus ?? null;
@@ -134,10 +153,12 @@ export function renderCanaryMarkdown(report: CanaryReport): string {
   out.push('| --- | --- | --- |');
   for (const p of report.preconditions ?? [])
     out.push(`| ${p.step} | ${p.ok ? `${ICON.pass} ok` : `${ICON.fail} fail`} | ${cell(p.reason)} |`);
-  out.push(`| synthetic traffic | ${ICON[j.verdict]} ${j.verdict} | ${cell(j.reasons.join('; '))} |`);
+  out.push(`| synthetic traffic | ${ICON[j.verdict]} ${j.verdict} | ${cell(decidedBy(j))} (table below) |`);
   if (prom) {
     const pv = prom.judgement?.verdict ?? 'inconclusive';
-    const why = prom.judgement ? prom.judgement.reasons.join('; ') : `no judgement: ${prom.error ?? 'no data'}`;
+    const why = prom.judgement
+      ? `${decidedBy(prom.judgement)} (table below)`
+      : `no judgement: ${prom.error ?? 'no data'}`;
     out.push(`| Prometheus histograms | ${ICON[pv]} ${pv} | ${cell(why)} |`);
   }
   out.push('');
@@ -155,8 +176,18 @@ export function renderCanaryMarkdown(report: CanaryReport): string {
     `Settings: alpha ${s.alpha} (${s.multipleTesting}), latency tolerance ${pct(s.latencyTolerance)} or ${s.latencyToleranceMs} ms (the larger), error-rate tolerance ${signedPp(s.errorRateTolerance).slice(1)}, budget p95 <= ${s.maxP95Ms} ms and error rate <= ${pct(s.maxErrorRate)}, at least ${s.minSamplesPerInterval} requests per interval and ${s.minTotalSamples} in total.`,
   );
   out.push('');
+  const path =
+    links.reportPath ??
+    report.plan?.report_run_path ??
+    report.plan?.report_path ??
+    `canary-${report.environment}-${report.sha}.json`;
   out.push(
-    `Re-check: \`npm run canary -- judge canary-${report.environment}-${report.sha}.json\` recomputes this verdict from the report alone.`,
+    `Re-check: \`npm run canary -- judge ${path}\` checks the report's consistency and recomputes this verdict from it alone.`,
   );
+  const where = [
+    ...(links.runUrl ? [`[workflow run](${links.runUrl})`] : []),
+    ...(links.reportUrl ? [`[uploaded report](${links.reportUrl})`] : []),
+  ];
+  if (where.length) out.push('', `Links: ${where.join(' · ')}`);
   return out.join('\n') + '\n';
 }

@@ -30,10 +30,11 @@ export function splitResultsInput(text: string): string[] {
 
 /**
  * The files named by paths and globs (relative to `cwd`), deduplicated, in a stable order: plain
- * paths as given, each glob's matches sorted. A glob matching nothing is an error naming it.
+ * paths as given, each glob's matches sorted. A glob matching nothing is an error naming it, as
+ * `what` (the input's name: `results`, or `script` for the k6 scripts the smoke gate runs).
  */
-export function resolveResultFiles(inputs: readonly string[], cwd: string): string[] {
-  if (inputs.length === 0) throw new ResultsInputError('no k6 results given: name a file, several, or a glob');
+export function resolveResultFiles(inputs: readonly string[], cwd: string, what = 'results'): string[] {
+  if (inputs.length === 0) throw new ResultsInputError(`no k6 ${what} given: name a file, several, or a glob`);
   const files: string[] = [];
   for (const input of inputs) {
     if (!isDynamicPattern(input)) {
@@ -45,11 +46,11 @@ export function resolveResultFiles(inputs: readonly string[], cwd: string): stri
       matches = globSync(input, { cwd, absolute: true, onlyFiles: true, dot: true, expandDirectories: false });
     } catch (err) {
       throw new ResultsInputError(
-        `results glob ${JSON.stringify(input)} is not a valid pattern: ${(err as Error).message}`,
+        `${what} glob ${JSON.stringify(input)} is not a valid pattern: ${(err as Error).message}`,
       );
     }
     if (matches.length === 0)
-      throw new ResultsInputError(`results glob ${JSON.stringify(input)} matches no file (relative to ${cwd})`);
+      throw new ResultsInputError(`${what} glob ${JSON.stringify(input)} matches no file (relative to ${cwd})`);
     files.push(...matches.sort());
   }
   return [...new Set(files)];

@@ -13,7 +13,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { LoadResult } from '../load-result.js';
 import { K6FormatError } from './errors.js';
-import { ndjsonResult, scanNdjsonPartial, type NdjsonPartial, type ScanOptions } from './ndjson.js';
+import { MAX_EXACT_SAMPLES, ndjsonResult, scanNdjsonPartial, type NdjsonPartial, type ScanOptions } from './ndjson.js';
 import type { ScanRange } from './points.js';
 
 /** Below this size one thread reads faster than starting workers. */
@@ -36,21 +36,26 @@ interface WorkerJob {
 
 type WorkerReply = { partial: NdjsonPartial } | { error: { detail: string; line?: number; message: string } };
 
-// In a worker started by readNdjsonParallel: scan the range, send the result, end.
-if (!isMainThread && (workerData as Partial<WorkerJob> | null)?.[WORKER_FLAG] && parentPort) {
-  const job = workerData as WorkerJob;
-  let reply: WorkerReply;
-  const transfer: ArrayBuffer[] = [];
+/** Scans one range on this thread: its partial result, or its error as plain data (a worker sends either). */
+function scanHere(file: string, range: ScanRange, opts: ScanOptions): WorkerReply {
   try {
-    const partial = scanNdjsonPartial(job.file, job.range, job.opts);
-    for (const e of partial.endpoints) for (const r of e.durations.runs ?? []) transfer.push(r.buffer as ArrayBuffer);
-    reply = { partial };
+    return { partial: scanNdjsonPartial(file, range, opts) };
   } catch (err) {
-    const e = err as K6FormatError;
-    reply = {
+    const e = err as Partial<K6FormatError> & Error;
+    return {
       error: { detail: e.detail ?? e.message, message: e.message, ...(e.line !== undefined && { line: e.line }) },
     };
   }
+}
+
+// In a worker started by readNdjsonParallel: scan the range, send the result, end.
+if (!isMainThread && (workerData as Partial<WorkerJob> | null)?.[WORKER_FLAG] && parentPort) {
+  const job = workerData as WorkerJob;
+  const reply = scanHere(job.file, job.range, job.opts);
+  const transfer: ArrayBuffer[] = [];
+  if ('partial' in reply)
+    for (const e of reply.partial.endpoints)
+      for (const r of e.durations.runs ?? []) transfer.push(r.buffer as ArrayBuffer);
   parentPort.postMessage(reply, transfer);
 }
 
@@ -107,15 +112,18 @@ export async function readNdjsonParallel(
   opts: ParallelOptions = {},
 ): Promise<{ result: LoadResult; partials: NdjsonPartial[] }> {
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(availableParallelism(), 4), 16));
-  const scanOpts: ScanOptions = {};
-  if (opts.maxExactSamples !== undefined) scanOpts.maxExactSamples = Math.ceil(opts.maxExactSamples / threads);
+  // The exact-sample budget is the file's, not each thread's: memory does not grow with the CPUs.
+  const scanOpts: ScanOptions = { maxExactSamples: Math.ceil((opts.maxExactSamples ?? MAX_EXACT_SAMPLES) / threads) };
   if (threads === 1 || size < (opts.minBytes ?? PARALLEL_MIN_BYTES) || !canRunWorkers()) {
     const partials = [scanNdjsonPartial(file, undefined, opts)];
     return { result: ndjsonResult(partials, file), partials };
   }
   const cuts = lineAlignedCuts(file, size, threads);
   const ranges = cuts.slice(0, -1).map((start, i) => ({ start, end: cuts[i + 1]!, firstLine: 1 }));
-  const replies = await Promise.all(ranges.map((r) => scanRange(file, r, scanOpts)));
+  // The calling thread reads the first range itself while workers read the others: one thread fewer
+  // to start (each loads this module again), and the calling thread would only wait otherwise.
+  const others = ranges.slice(1).map((r) => scanRange(file, r, scanOpts));
+  const replies = [scanHere(file, ranges[0]!, scanOpts), ...(await Promise.all(others))];
   const partials: NdjsonPartial[] = [];
   let linesBefore = 0;
   for (const reply of replies) {

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseCanaryReport } from '../../../core/src/canary/report.js';
-import type { CanaryReport } from '../../../core/src/canary/types.js';
-import { declaredReleaseTag, RELEASE_FILE } from '../../../core/src/release/config.js';
+import { parseCanaryReport } from '../../core/src/canary/report.js';
+import type { CanaryReport } from '../../core/src/canary/types.js';
+import { declaredReleaseTag, RELEASE_FILE } from '../../core/src/release/config.js';
 import {
   checkSha,
   checkTagName,
@@ -18,23 +18,21 @@ import {
   renderReleaseNotes,
   renderTagMessage,
   type ReleaseNotesInput,
-} from '../../../core/src/release/notes.js';
-import { shortSha } from '../../../core/src/gate/format.js';
+} from '../../core/src/release/notes.js';
+import { shortSha } from '../../core/src/gate/format.js';
 import {
   createGitHubClient,
   degradeOnForbidden,
   GitHubError,
   NO_AUTO_RETRY,
   type GitHubClient,
-} from '../../../lib/github/client.js';
-import { upsertStickyComment } from '../../../lib/github/comment.js';
+} from '../github/client.js';
+import { upsertStickyComment } from '../github/comment.js';
+import { pullRequestsOfCommit } from '../github/pulls.js';
+import type { Host } from '../kit/host.js';
 
-export interface ReleaseLog {
-  info(message: string): void;
-  notice(message: string): void;
-  warning(message: string): void;
-  debug(message: string): void;
-}
+/** What the release steps tell the user: a Host's log part (lib/kit/host.ts). */
+export type ReleaseLog = Pick<Host, 'info' | 'notice' | 'warning' | 'debug'>;
 
 /** What to do when the tag already exists on another commit: fail the step, or skip with a notice. */
 export type OnConflict = 'fail' | 'skip';
@@ -49,6 +47,8 @@ export interface ReleaseTagOptions {
   token: string;
   repository: string;
   apiUrl?: string | undefined;
+  /** First GitHub retry delay (default 1 s); tests make it short. */
+  retryBaseMs?: number | undefined;
   smokeReportPath: string;
   canaryReportPath?: string | undefined;
   log: ReleaseLog;
@@ -196,11 +196,7 @@ async function resolveTag(
 
 /** The merged pull request whose merge produced `sha` (else any PR associated with it). */
 async function pullRequestFor(gh: GitHubClient, sha: string): Promise<number | undefined> {
-  const { data } = await gh.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
-    owner: gh.owner,
-    repo: gh.repo,
-    commit_sha: sha,
-  });
+  const data = await pullRequestsOfCommit(gh, sha);
   const merged =
     data.find((p) => p.merged_at && p.merge_commit_sha === sha) ?? data.find((p) => p.merged_at) ?? data[0];
   return merged?.number;
@@ -225,6 +221,7 @@ export async function releaseTag(opts: ReleaseTagOptions): Promise<ReleaseTagRes
     repository: opts.repository,
     baseUrl: opts.apiUrl,
     log: opts.log,
+    ...(opts.retryBaseMs !== undefined && { retryBaseMs: opts.retryBaseMs }),
   });
   const { tag, from } = await resolveTag(gh, opts, sha);
   const notesInput: ReleaseNotesInput = { tag, sha, smoke, canary };
