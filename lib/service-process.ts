@@ -29,6 +29,8 @@ export interface StartOptions {
   waitReady?: boolean;
   /** Repository root holding build/service/src/main.js (default: found from this file). */
   cwd?: string;
+  /** The entry script (default `<cwd>/build/service/src/main.js`): a canary side's build of its own commit. */
+  entry?: string;
   /** Node flags before the entry point (e.g. `--cpu-prof`, or `--import` of a probe in the tests). */
   nodeArgs?: string[];
 }
@@ -62,7 +64,7 @@ export function serviceEnv(extra: Record<string, string> = {}): Record<string, s
 
 export async function startService(opts: StartOptions = {}): Promise<ServiceHandle> {
   const cwd = opts.cwd ?? findRepoRoot();
-  const entry = join(cwd, 'build', 'service', 'src', 'main.js');
+  const entry = opts.entry ?? join(cwd, 'build', 'service', 'src', 'main.js');
   if (!existsSync(entry)) throw new ServiceStartError(`${entry} not found: run "npm run build" first`);
   const env = serviceEnv(opts.env);
 

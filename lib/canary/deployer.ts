@@ -9,9 +9,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type ServiceHandle } from '../service-process.js';
+import { checkoutBuild, ensureBuild, settleBuilds, sweepStaleTemps, type SideBuild } from './builds.js';
 import type { CanaryPlan } from './plan.js';
 import { waitReady, type ReadinessResult } from './readiness.js';
-import { lastLine, runCommand } from './shell.js';
+import { lastLine, maskCommandLine, runCommand } from './shell.js';
 
 export interface Targets {
   baselineUrl: string;
@@ -37,6 +38,8 @@ export interface Deployer {
   /** Idempotent; safe to call after a failed deploy or twice. */
   cleanup(): Promise<void>;
   cleanupState(): CleanupState;
+  /** Each side's build of its own commit (local deployer); absent: nothing was built here. */
+  readonly builds?: { baseline: SideBuild | null; canary: SideBuild | null };
 }
 
 export class DeployError extends Error {
@@ -62,6 +65,8 @@ class LocalDeployer implements Deployer {
   private baseline: ServiceHandle | null = null;
   private canary: ServiceHandle | null = null;
   private targets: Targets | null = null;
+  /** Each side's build (null: the tool's own build, or an external baseline). */
+  builds: { baseline: SideBuild | null; canary: SideBuild | null } = { baseline: null, canary: null };
 
   constructor(
     private readonly plan: CanaryPlan,
@@ -70,22 +75,48 @@ class LocalDeployer implements Deployer {
     private readonly cwd: string,
   ) {}
 
-  async deploy(): Promise<Targets> {
+  /** Builds each side from its own commit (sides mode `builds`/`external`): docs/canary-baseline.md. */
+  private async build(signal?: AbortSignal): Promise<void> {
+    const s = this.plan.sides;
+    if (s.repo === null || s.canary.sha === null) return;
+    sweepStaleTemps(s.repo);
+    if (s.baseline.sha !== null) this.builds.baseline = await ensureBuild(s.repo, s.baseline.sha, this.log, signal);
+    this.builds.canary = s.canary.worktree
+      ? await checkoutBuild(s.repo, s.canary.sha, s.dirty, this.log, signal)
+      : s.canary.sha === s.baseline.sha && this.builds.baseline
+        ? this.builds.baseline
+        : await ensureBuild(s.repo, s.canary.sha, this.log, signal);
+  }
+
+  /** Where a side starts from, and the identity it is given (GIT_COMMIT: the commit its build says it is). */
+  private sideStart(b: SideBuild | null): { entry?: string; cwd?: string; env: Record<string, string> } {
+    return b ? { entry: b.entry, cwd: b.dir, env: { GIT_COMMIT: b.commit } } : { env: { GIT_COMMIT: this.plan.sha } };
+  }
+
+  async deploy(signal?: AbortSignal): Promise<Targets> {
+    await this.build(signal);
     let baselineUrl: string;
     if (this.d.baseline_url) {
       baselineUrl = this.d.baseline_url;
     } else {
-      const baseline = await startService({ env: { SERVICE_TRACK: 'stable' }, readyTimeoutMs: 30_000 });
+      const side = this.sideStart(this.builds.baseline);
+      const baseline = await startService({
+        ...side,
+        env: { ...(this.builds.baseline ? side.env : {}), SERVICE_TRACK: 'stable' },
+        readyTimeoutMs: 30_000,
+      });
       this.baseline = baseline;
       baselineUrl = baseline.url;
       this.log(`baseline started locally at ${baselineUrl} (pid ${baseline.pid})`);
     }
+    const side = this.sideStart(this.builds.canary);
     const canary = await startService({
+      ...side,
       env: {
         ...this.d.canary_env,
         ...(this.d.canary_port ? { PORT: String(this.d.canary_port) } : {}),
         SERVICE_TRACK: 'canary',
-        GIT_COMMIT: this.plan.sha,
+        ...side.env,
       },
       waitReady: false,
     });
@@ -118,7 +149,8 @@ class LocalDeployer implements Deployer {
     const handles = [this.canary, this.baseline].filter((h): h is ServiceHandle => h !== null);
     this.canary = null;
     this.baseline = null;
-    await Promise.all(handles.map((h) => h.stop(5000)));
+    // A build interrupted by a signal removes its own worktree: wait for that before the process exits.
+    await Promise.all([...handles.map((h) => h.stop(5000)), settleBuilds()]);
   }
 
   cleanupState(): CleanupState {
@@ -165,7 +197,7 @@ class CommandDeployer implements Deployer {
   }
 
   private async run(action: string, command: string, signal?: AbortSignal): Promise<string> {
-    this.log(`${action}: running \`${command}\``);
+    this.log(`${action}: running \`${maskCommandLine(command)}\``);
     const r = await runCommand(command, {
       env: this.env(action),
       timeoutMs: this.d.command_timeout_s * 1000,

@@ -29,6 +29,7 @@ import {
   type PlanInputs,
 } from './plan.js';
 import { CanaryInterrupted, CanaryRunError, runCanary, type RunResult } from './run.js';
+import { maskPlanCommands } from './shell.js';
 
 export const USAGE_EXIT = 2;
 export const RUN_ERROR_EXIT = 3;
@@ -89,9 +90,10 @@ export async function executeCanary(inputs: PlanInputs & { dryRun?: boolean }, s
     throw err;
   }
   if (inputs.dryRun) {
-    shell.log(describePlan(plan));
+    // User commands may carry tokens (--token=...): shown masked, run as written.
+    shell.log(describePlan(maskPlanCommands(plan)));
     shell.log('');
-    shell.log(JSON.stringify(plan, null, 2));
+    shell.log(JSON.stringify(maskPlanCommands(plan), null, 2));
     shell.setOutput('verdict', 'dry-run');
     // Nothing is written on a dry run: a path here would send a later upload step after a missing file.
     // The plan above still shows where a real run would write it (report_path).

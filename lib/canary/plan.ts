@@ -8,7 +8,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadBudget, type Budget } from '../../core/src/budget.js';
-import { assertLoopback } from '../load/driver.js';
 import { repoFile } from '../load/scenario.js';
 import { findOnPath } from '../which.js';
 import { JudgeSettingsError, resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
@@ -40,6 +39,9 @@ export {
 } from '../../core/src/canary/plan.js';
 import { InputError, parseHttpUrl, redactUrl } from '../inputs.js';
 import { checkPrometheusTarget } from '../prometheus.js';
+import type { SidesPlan } from '../../core/src/canary/sides.js';
+import { GitError } from '../git/index.js';
+import { commandSides, resolveSides, WORKTREE_REF } from './baseline.js';
 
 export class PlanError extends Error {
   override name = 'PlanError';
@@ -83,6 +85,10 @@ export interface PlanInputs {
   canaryEnv?: Record<string, string>;
   driver?: 'auto' | 'builtin' | 'k6';
   seed?: number;
+  /** The baseline's commit (tag, branch, sha); default: the rule in lib/canary/baseline.ts. */
+  baselineRef?: string;
+  /** `worktree`: the canary is the uncommitted working tree, not the commit `sha`. */
+  canaryRef?: string;
   /** Names this run's own report; default `run<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>` on Actions, else the start time. */
   runKey?: string;
 }
@@ -201,7 +207,8 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
   const baselineRaw = inputs.baselineUrl || env.baseline_url || '';
   const baselineUrl = baselineRaw ? url('baseline-url', baselineRaw) : null;
   const deployer = resolveDeployer(inputs, env, baselineUrl, canaryPort);
-  const driver = resolveDriver(inputs, baselineUrl);
+  const driver = resolveDriver(inputs);
+  const sides = resolvePlanSides(inputs, deployer, sha, baselineUrl);
   const { prometheus, promSecrets } = resolvePrometheus(inputs, env, intervalS, intervals * intervalS);
   const rollbackOnInconclusive = inputs.rollbackOnInconclusive ?? env.rollback_on_inconclusive ?? true;
   const judge = resolveJudge(inputs, env, budget, intervals, rollbackOnInconclusive);
@@ -215,6 +222,7 @@ export function resolvePlanAndSecrets(inputs: PlanInputs): { plan: CanaryPlan; s
     sha,
     config_source: source,
     deployer,
+    sides,
     budget: {
       path: budgetPath,
       p95_ms: budget.p95_ms,
@@ -301,23 +309,53 @@ function resolveDeployer(
   }
 }
 
-/** k6 when asked for or found on PATH (auto), else the built-in driver, which loads loopback hosts only. */
-function resolveDriver(inputs: PlanInputs, baselineUrl: string | null): 'builtin' | 'k6' {
+/**
+ * Which code each side is (lib/canary/baseline.ts): the local deployer builds both from their
+ * commits; the command deployer deploys `sha` beside the baseline URL. A ref that does not resolve
+ * is a PlanError (exit 2, one line).
+ */
+function resolvePlanSides(
+  inputs: PlanInputs,
+  deployer: DeployerPlan,
+  sha: string,
+  baselineUrl: string | null,
+): SidesPlan {
+  if (inputs.canaryRef && inputs.canaryRef !== WORKTREE_REF)
+    throw new PlanError(
+      `canary-ref must be "${WORKTREE_REF}" (judge the uncommitted working tree), got ${JSON.stringify(inputs.canaryRef)}`,
+    );
+  if (deployer.kind === 'command' && (inputs.baselineRef || inputs.canaryRef))
+    throw new PlanError(
+      'baseline-ref and canary-ref need the local deployer (the command deployer deploys what it is told)',
+    );
+  let sides: SidesPlan;
+  try {
+    sides =
+      deployer.kind === 'local'
+        ? resolveSides({
+            cwd: inputs.cwd,
+            sha: inputs.sha,
+            baselineRef: inputs.baselineRef,
+            canaryRef: inputs.canaryRef,
+            baselineUrl,
+          })
+        : commandSides(sha, baselineUrl);
+  } catch (err) {
+    if (err instanceof GitError) throw new PlanError(err.message);
+    throw err;
+  }
+  if (sides.mode === 'checkout' && (inputs.baselineRef || inputs.canaryRef))
+    throw new PlanError(`baseline-ref and canary-ref need a git repository; ${inputs.cwd} is not in one`);
+  return sides;
+}
+
+/** k6 when asked for or found on PATH (auto), else the built-in driver, which loads loopback hosts and the hosts the user named. */
+function resolveDriver(inputs: PlanInputs): 'builtin' | 'k6' {
   const driverWanted = inputs.driver ?? 'auto';
   if (!['auto', 'builtin', 'k6'].includes(driverWanted)) throw new PlanError(`unknown driver "${driverWanted}"`);
   const hasK6 = findOnPath('k6') !== undefined;
   if (driverWanted === 'k6' && !hasK6) throw new PlanError('driver k6 was asked for but k6 is not on PATH');
   const driver = driverWanted === 'builtin' || !hasK6 ? 'builtin' : 'k6';
-
-  if (driver === 'builtin' && baselineUrl) {
-    try {
-      assertLoopback(baselineUrl);
-    } catch (err) {
-      throw new PlanError(
-        `baseline-url: ${(err as Error).message} (the built-in driver; forward a port, or run with k6)`,
-      );
-    }
-  }
   return driver;
 }
 

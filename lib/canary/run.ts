@@ -30,6 +30,9 @@ import { servedSelector, type CanaryPlan, type CanarySecrets, type PrometheusPla
 import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';
+import { maskPlanCommands } from './shell.js';
+import { identifySides, unreadSides } from './identity.js';
+import type { ReportSides } from '../../core/src/canary/sides.js';
 import { CanaryInterrupted, SignalGuard } from './signal-guard.js';
 import { builtinTraffic, k6Traffic, type TrafficSource } from './traffic.js';
 
@@ -191,6 +194,16 @@ async function captureBaseline(
       : `baseline p95 from Prometheus before the deploy: ${p95.toFixed(1)} ms`,
   );
   return p95;
+}
+
+/** Each side is who it claims to be (service_build_info), or nothing is judged: a failed precondition. */
+async function identityPhase(st: RunState, targets: Targets): Promise<ReportSides> {
+  const builds = st.deployer.builds ?? { baseline: null, canary: null };
+  const id = await identifySides(st.plan, targets, builds, st.guard.abort.signal);
+  st.preconditions.push(id.precondition);
+  if (id.precondition.ok) st.hooks.log(`identity: ${id.precondition.reason}`);
+  else st.hooks.warn(`identity: ${id.precondition.reason}`);
+  return id.sides;
 }
 
 async function deployPhase(st: RunState): Promise<Targets | null> {
@@ -436,6 +449,7 @@ export async function runCanary(
     metricsSeen: null,
   };
   let readiness: ReadinessResult | null = null;
+  let sides: ReportSides | undefined;
   let targets: Targets | null;
   let promOut: PrometheusOutcome | null = null;
   let outcome: { action: CanaryAction; detail: string };
@@ -443,7 +457,8 @@ export async function runCanary(
     saveState(false);
     targets = await deployPhase(st);
     if (targets) readiness = await readyPhase(st);
-    if (targets && readiness?.ready) {
+    if (targets && readiness?.ready) sides = await identityPhase(st, targets);
+    if (targets && readiness?.ready && st.preconditions.every((p) => p.ok)) {
       traffic = await trafficPhase(st, targets);
       if (prom && traffic.bounds.length > 0) promOut = await prometheusPhase(st, prom, traffic.bounds);
     }
@@ -476,7 +491,7 @@ export async function runCanary(
     sha: plan.sha,
     source: 'synthetic',
     plan: {
-      ...plan,
+      ...maskPlanCommands(plan),
       run: {
         targets,
         readiness,
@@ -491,6 +506,7 @@ export async function runCanary(
     preconditions: st.preconditions,
     prometheus: promOut?.part ?? null,
     outcome: { action: outcome.action, detail: outcome.detail },
+    sides: sides ?? unreadSides(plan, deployer.builds ?? { baseline: null, canary: null }),
   });
   return {
     report,

@@ -38,6 +38,16 @@ export const CANARY_SPEC = {
     description:
       'URL of the running baseline. local deployer - empty starts a second local process with SERVICE_TRACK=stable; command deployer - required.',
   },
+  'baseline-ref': {
+    kind: 'string',
+    description:
+      'Commit the baseline is built from (tag, branch or sha; local deployer without baseline-url). Default - the newest release tag before the sha, else its merge base with the default branch, else its first parent (docs/canary-baseline.md). Needs the history - checkout with fetch-depth 0.',
+  },
+  'canary-ref': {
+    kind: 'string',
+    description:
+      '"worktree" judges the uncommitted working tree instead of the commit sha (the report says so). Default - the commit sha.',
+  },
   'prometheus-url': {
     kind: 'string',
     description:

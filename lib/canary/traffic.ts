@@ -25,10 +25,23 @@ export interface TrafficSource {
   runInterval(signal?: AbortSignal): Promise<IntervalSamples>;
 }
 
+/**
+ * Hosts the user named, which the built-in driver may load besides loopback: the baseline URL given,
+ * and the canary URL the user's deploy command reported. A local canary stays on loopback.
+ */
+export function namedHosts(plan: CanaryPlan, canaryUrl: string): string[] {
+  const hosts: string[] = [];
+  if (plan.deployer.baseline_url) hosts.push(new URL(plan.deployer.baseline_url).hostname.toLowerCase());
+  if (plan.deployer.kind === 'command') hosts.push(new URL(canaryUrl).hostname.toLowerCase());
+  return hosts;
+}
+
 export function builtinTraffic(plan: CanaryPlan, baselineUrl: string, canaryUrl: string): TrafficSource {
   const requests = smokeRequests();
   const t = plan.traffic;
+  const hosts = namedHosts(plan, canaryUrl);
   const shape = {
+    namedHosts: hosts,
     requests,
     connections: t.connections,
     durationS: t.interval_s,
@@ -37,7 +50,13 @@ export function builtinTraffic(plan: CanaryPlan, baselineUrl: string, canaryUrl:
   };
   return {
     async warmup(signal) {
-      const w = { requests, connections: t.connections, durationS: t.warmup_max_s, maxRequests: t.warmup_requests };
+      const w = {
+        namedHosts: hosts,
+        requests,
+        connections: t.connections,
+        durationS: t.warmup_max_s,
+        maxRequests: t.warmup_requests,
+      };
       if (t.warmup_requests > 0)
         await Promise.all([drive({ ...w, baseUrl: baselineUrl }, signal), drive({ ...w, baseUrl: canaryUrl }, signal)]);
     },

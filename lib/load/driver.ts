@@ -35,6 +35,11 @@ export interface DriveOptions {
   ratePerSecond?: number;
   /** Per-request timeout in seconds (default 10). */
   timeoutS?: number;
+  /**
+   * Hosts the user named explicitly (a baseline URL, a deploy command's canary URL): load may go
+   * there too. Anything not named stays loopback-only.
+   */
+  namedHosts?: readonly string[];
 }
 
 export class LoadDriverError extends Error {
@@ -61,8 +66,21 @@ export function assertLoopback(baseUrl: string): URL {
   return url;
 }
 
+/** A target the driver may load: loopback, or a host the user named (`namedHosts`), over http(s). */
+export function checkTarget(baseUrl: string, namedHosts: readonly string[] = []): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new LoadDriverError(`invalid base URL ${JSON.stringify(baseUrl)}`);
+  }
+  if ((url.protocol === 'http:' || url.protocol === 'https:') && namedHosts.includes(url.hostname.toLowerCase()))
+    return url;
+  return assertLoopback(baseUrl);
+}
+
 function validate(opts: DriveOptions): URL {
-  const url = assertLoopback(opts.baseUrl);
+  const url = checkTarget(opts.baseUrl, opts.namedHosts);
   if (opts.requests.length === 0) throw new LoadDriverError('no requests to send');
   for (const [k, v] of [
     ['connections', opts.connections],

@@ -3,6 +3,7 @@
  * (embedded defaults, the repository's budget, the built-in driver), so it has the shape every
  * report's `plan` has.
  */
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CanaryPlan, JudgeSettings } from '../../core/src/canary/index.js';
@@ -11,6 +12,13 @@ import { resolvePlan } from '../../lib/canary/plan.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export function testPlan(environment = 'staging', sha = 'abc1234', judge?: JudgeSettings): CanaryPlan {
-  const plan = resolvePlan({ environment, sha, cwd: repoRoot, driver: 'builtin' });
+  // Resolved outside any git repository: the made-up sha needs no commit (sides mode `checkout`).
+  const plan = resolvePlan({
+    environment,
+    sha,
+    cwd: tmpdir(),
+    budgetPath: resolve(repoRoot, 'k6/budget.json'),
+    driver: 'builtin',
+  });
   return judge ? { ...plan, judge, analysis: { ...plan.analysis, intervals: judge.intervals } } : plan;
 }

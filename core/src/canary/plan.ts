@@ -5,6 +5,7 @@
  * would do, and the report records it (`CanaryReport.plan`). Resolving a plan from inputs, the
  * environment and files is the lib's job (lib/canary/plan.ts).
  */
+import { describeSides, type SidesPlan } from './sides.js';
 import { resolve } from 'node:path';
 import type { JudgeSettings } from './types.js';
 
@@ -160,6 +161,8 @@ export interface CanaryPlan {
   sha: string;
   config_source: string;
   deployer: DeployerPlan;
+  /** Which code each side is (ref, full sha, the rule that chose the baseline): docs/canary-baseline.md. */
+  sides: SidesPlan;
   budget: { path: string; p95_ms: number; error_rate: number; min_requests: number };
   traffic: {
     driver: 'builtin' | 'k6';
@@ -263,6 +266,13 @@ export function describePlan(p: CanaryPlan): string {
           `  promote:   ${d.commands.promote ? `\`${d.commands.promote}\`` : '(no command)'}`,
           `  rollback:  ${d.commands.rollback ? `\`${d.commands.rollback}\`` : '(no command)'}`,
           `  cleanup:   ${d.commands.cleanup ? `\`${d.commands.cleanup}\`` : '(no command)'}`,
+        ]
+      : []),
+    `  sides:     ${describeSides(p.sides)}`,
+    ...(p.sides.aa ? [`  A/A:       ${p.sides.summary}`] : []),
+    ...(p.sides.dirty && !p.sides.canary.worktree
+      ? [
+          '  warning:   the working tree has uncommitted changes; they are NOT judged (use --canary-ref worktree to judge them)',
         ]
       : []),
     `  readiness: GET ${p.readiness.path} with backoff ${p.readiness.initial_backoff_ms}..${p.readiness.max_backoff_ms} ms, up to ${p.readiness.timeout_s}s`,

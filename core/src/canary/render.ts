@@ -10,6 +10,7 @@ import type {
   JudgeSettings,
   TrackSummary,
 } from './types.js';
+import { renderSides } from './sides.js';
 
 const ICON = { pass: '✅', fail: '❌', inconclusive: '⚠️' } as const;
 
@@ -146,6 +147,7 @@ export function renderCanaryMarkdown(report: CanaryReport, links: RenderLinks = 
     `Outcome: **${action}**${report.outcome.detail ? ` (${cell(report.outcome.detail)})` : ''}. Source: ${report.source}; ${j.judged_intervals} of ${j.planned_intervals} intervals judged; seed ${report.seed}.`,
   );
   out.push('');
+  if (report.sides) out.push(...renderSides(report.sides));
   // One verdict, made of these parts (any fail -> fail; else any inconclusive -> inconclusive).
   out.push('| part | verdict | why |');
   out.push('| --- | --- | --- |');

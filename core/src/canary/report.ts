@@ -33,6 +33,7 @@ export interface BuildCanaryReportInput extends Pick<
   | 'intervals'
   | 'outcome'
   | 'preconditions'
+  | 'sides'
 > {
   /** The Prometheus histograms when the run had a Prometheus (judged here with the same settings and seed). */
   prometheus?: Omit<PrometheusPart, 'judgement'> | null;
@@ -71,6 +72,7 @@ export function buildCanaryReport(input: BuildCanaryReportInput): CanaryReport {
     baseline_p95_ms: j.baseline_p95_ms,
     canary_p95_ms: j.canary_p95_ms,
     outcome: input.outcome,
+    ...(input.sides && { sides: input.sides }),
   };
 }
 

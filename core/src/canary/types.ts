@@ -5,6 +5,7 @@
  * verdict from the report alone.
  */
 import type { CanaryPlan } from './plan.js';
+import type { ReportSides } from './sides.js';
 
 /** How the overall false-fail rate is controlled over several intervals (see README "how the judge decides"). */
 export type MultipleTesting = 'alpha-spending' | 'holm';
@@ -206,7 +207,7 @@ export type CanaryAction = 'promote' | 'rollback' | 'none';
 
 /** A run step the decision depends on besides the data: any `ok: false` makes the final verdict fail. */
 export interface Precondition {
-  step: 'deploy' | 'readiness' | 'promote';
+  step: 'deploy' | 'readiness' | 'identity' | 'promote';
   ok: boolean;
   /** Plain words, e.g. "the canary never became ready: 9 probes of /health/ready over 2.0 s ...". */
   reason: string;
@@ -254,6 +255,8 @@ export interface CanaryReport {
   canary_p95_ms: number | null;
   /** What was done about the verdict; `detail` e.g. "rolled back: canary process stopped". */
   outcome: { action: CanaryAction; detail?: string };
+  /** Which code each side was and what each process reported (absent in older reports). */
+  sides?: ReportSides;
 }
 
 export interface RejudgeResult {
