@@ -47,7 +47,7 @@ export default tseslint.config(
               message: 'core stays free of the Actions toolkit and GitHub clients',
             },
             {
-              regex: '(^|/)(lib|actions|cli|service)/',
+              regex: '(^|/|#)(lib|actions|cli|service)/',
               message: 'core imports nothing from lib, actions, cli or service',
             },
           ],
@@ -61,7 +61,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)(actions|cli)/', message: 'lib never imports an action shell or a CLI' }] },
+        { patterns: [{ regex: '(^|/|#)(actions|cli)/', message: 'lib never imports an action shell or a CLI' }] },
       ],
       // Only shells end the process: lib returns or throws an exit status (e.g. CanaryInterrupted).
       'no-restricted-properties': [
@@ -79,7 +79,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)(core|lib|actions|cli)/',
+              regex: '(^|/|#)(core|lib|actions|cli)/',
               message: 'the service imports neither core, lib, actions nor cli',
             },
             { group: ['@actions/*', 'octokit', '@octokit/*'], message: 'the service does not use the Actions toolkit' },

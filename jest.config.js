@@ -5,7 +5,12 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // package.json "imports" point at build/ for Node; tests run the TypeScript sources.
+    '^#core/(.*)\\.js$': '<rootDir>/core/src/$1',
+    '^#lib/(.*)\\.js$': '<rootDir>/lib/$1',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },

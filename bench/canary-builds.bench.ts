@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureBuild } from '../lib/canary/builds.js';
-import { runCommand } from '../lib/canary/shell.js';
+import { ensureBuild } from '#lib/canary/builds.js';
+import { runCommand } from '#lib/canary/shell.js';
 import type { BenchLine } from './index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

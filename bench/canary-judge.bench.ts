@@ -2,8 +2,8 @@
  * The canary judge on 100,000 samples per side, as a multiple of sorting the same 200,000
  * numbers (the unavoidable part of any rank test) measured in the same run.
  */
-import { DEFAULT_JUDGE_SETTINGS, judge, type IntervalSamples } from '../core/src/canary/index.js';
-import { createRng } from '../core/src/stats/rng.js';
+import { DEFAULT_JUDGE_SETTINGS, judge, type IntervalSamples } from '#core/canary/index.js';
+import { createRng } from '#core/stats/rng.js';
 import type { BenchLine } from './index.js';
 
 const PER_SIDE = 100_000;

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolvePlan } from '../lib/canary/plan.js';
-import { runCanary } from '../lib/canary/run.js';
+import { resolvePlan } from '#lib/canary/plan.js';
+import { runCanary } from '#lib/canary/run.js';
 import type { BenchLine } from './index.js';
 
 export async function run(): Promise<BenchLine[]> {

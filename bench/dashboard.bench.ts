@@ -7,9 +7,9 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HistoryEntry } from '../core/src/gate/history.js';
-import { generateDashboard } from '../lib/dashboard/index.js';
-import { repoFile } from '../lib/load/scenario.js';
+import type { HistoryEntry } from '#core/gate/history.js';
+import { generateDashboard } from '#lib/dashboard/index.js';
+import { repoFile } from '#lib/load/scenario.js';
 import { launchChromium, serveDirectory, type Chromium } from '../tests/support/chromium.js';
 import type { BenchLine } from './index.js';
 

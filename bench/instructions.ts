@@ -12,8 +12,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { spawnTied } from '../lib/tied-child.js';
-import { findOnPath } from '../lib/which.js';
+import { spawnTied } from '#lib/tied-child.js';
+import { findOnPath } from '#lib/which.js';
 
 const VARIANTS = ['lean', 'lean-als', 'tenancy', 'metrics', 'full'] as const;
 const N1 = Number(process.env.BENCH_INSTRUCTIONS_N1 ?? 200);

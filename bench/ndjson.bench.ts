@@ -21,8 +21,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readK6Result } from '../core/src/k6/index.js';
-import { repoFile } from '../lib/load/scenario.js';
+import { readK6Result } from '#core/k6/index.js';
+import { repoFile } from '#lib/load/scenario.js';
 import type { BenchLine } from './index.js';
 
 const POINTS = 1_000_000;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { spawnTied } from '../lib/tied-child.js';
+import { spawnTied } from '#lib/tied-child.js';
 import type { BenchLine } from './index.js';
 
 const VARIANTS = ['bare', 'full', 'lean'] as const;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { repoFile } from '../lib/load/scenario.js';
+import { repoFile } from '#lib/load/scenario.js';
 import type { BenchLine } from './index.js';
 
 const RUNS = 7;

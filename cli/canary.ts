@@ -2,11 +2,11 @@
  * `npm run canary -- [--dry-run] [options] <environment> <sha>` and `npm run canary -- judge <report.json>`.
  * The same orchestration as the action (lib/canary/orchestrate.ts), with flags instead of inputs.
  */
-import { consoleShell, executeCanary, rejudgeFile, RUN_ERROR_EXIT, USAGE_EXIT } from '../lib/canary/orchestrate.js';
-import { CANARY_SPEC, planSettings } from '../lib/canary/settings.js';
-import { InputError } from '../lib/inputs.js';
-import { parseCli, UsageError, usageLines } from '../lib/kit/cli.js';
-import { flagLabel } from '../lib/kit/spec.js';
+import { consoleShell, executeCanary, rejudgeFile, RUN_ERROR_EXIT, USAGE_EXIT } from '#lib/canary/orchestrate.js';
+import { CANARY_SPEC, planSettings } from '#lib/canary/settings.js';
+import { InputError } from '#lib/inputs.js';
+import { parseCli, UsageError, usageLines } from '#lib/kit/cli.js';
+import { flagLabel } from '#lib/kit/spec.js';
 
 const USAGE = `usage: npm run canary -- [--dry-run] [options] <environment> <sha>
        npm run canary -- judge <report.json>

@@ -9,8 +9,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BudgetError, DEFAULT_BUDGET_PATH } from '../core/src/budget.js';
-import { DashboardInputError, generateDashboard, GitReadError, SiteOutputError } from '../lib/dashboard/index.js';
+import { BudgetError, DEFAULT_BUDGET_PATH } from '#core/budget.js';
+import { DashboardInputError, generateDashboard, GitReadError, SiteOutputError } from '#lib/dashboard/index.js';
 
 const USAGE = `usage: npm run dashboard -- --history <file> --out <dir> [options]
 

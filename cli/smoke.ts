@@ -10,19 +10,19 @@
  */
 import { constants as osConstants } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { emptyHistory } from '../core/src/gate/history.js';
-import type { LoadResult } from '../core/src/load-result.js';
-import { InputError } from '../lib/inputs.js';
-import { parseCli, UsageError, usageLines } from '../lib/kit/cli.js';
-import type { RunContext } from '../lib/kit/context.js';
-import { consoleHost, oneLine } from '../lib/kit/host.js';
-import { flagLabel } from '../lib/kit/spec.js';
-import { localCommit, localGitBaseline, type BaselineSource } from '../lib/smoke/baseline.js';
-import { loadSettings, runSmokeLoad, type LoadSettings } from '../lib/smoke/load.js';
-import { judgeAndReport, readSmokeResults, setUpSmoke, type SmokeSetup } from '../lib/smoke/run.js';
-import { SMOKE_SPEC } from '../lib/smoke/spec.js';
-import type { SmokeConfig } from '../lib/smoke/config.js';
-import { smokeTable } from '../lib/smoke/table.js';
+import { emptyHistory } from '#core/gate/history.js';
+import type { LoadResult } from '#core/load-result.js';
+import { InputError } from '#lib/inputs.js';
+import { parseCli, UsageError, usageLines } from '#lib/kit/cli.js';
+import type { RunContext } from '#lib/kit/context.js';
+import { consoleHost, oneLine } from '#lib/kit/host.js';
+import { flagLabel } from '#lib/kit/spec.js';
+import { localCommit, localGitBaseline, type BaselineSource } from '#lib/smoke/baseline.js';
+import { loadSettings, runSmokeLoad, type LoadSettings } from '#lib/smoke/load.js';
+import { judgeAndReport, readSmokeResults, setUpSmoke, type SmokeSetup } from '#lib/smoke/run.js';
+import { SMOKE_SPEC } from '#lib/smoke/spec.js';
+import type { SmokeConfig } from '#lib/smoke/config.js';
+import { smokeTable } from '#lib/smoke/table.js';
 
 const USAGE = `usage: npm run smoke -- [options]
 

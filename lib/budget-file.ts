@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_BUDGET_PATH } from '../core/src/budget.js';
+import { DEFAULT_BUDGET_PATH } from '#core/budget.js';
 
 export const WORKSPACE_BUDGET = 'k6/budget.json';
 

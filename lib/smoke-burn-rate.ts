@@ -4,7 +4,7 @@
  * client (auth, headers, redaction). Prometheus trouble never fails the gate: the input then says
  * why nothing was measured, and the gate warns and keeps the budget file limits.
  */
-import { ratioFromSamples } from '../core/src/gate/adaptive.js';
+import { ratioFromSamples } from '#core/gate/adaptive.js';
 import {
   BURN_RATE_ACTIONS,
   BurnRateError,
@@ -18,7 +18,7 @@ import {
   type BurnWindowPair,
   type SloKind,
   type WindowMeasurement,
-} from '../core/src/gate/burn-rate.js';
+} from '#core/gate/burn-rate.js';
 import { InputError, parseNumber } from './inputs.js';
 import { PrometheusError, type PrometheusClient } from './prometheus.js';
 

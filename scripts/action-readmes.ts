@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { parse } from 'yaml';
-import { writeFileAtomic } from '../lib/atomic-write.js';
+import { writeFileAtomic } from '#lib/atomic-write.js';
 import { findRoot, firstDifference } from '../workflows/generate.js';
 
 /** The parts of action.yml the tables show. */

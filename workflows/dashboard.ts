@@ -5,7 +5,7 @@
  * tag, for release marks and commit subjects), the data branch and the canary runs' report
  * artifacts; only the deploy job may write Pages and mint the OIDC token deploy-pages needs.
  */
-import { DEFAULT_HISTORY_BRANCH, historyFile } from '../lib/github/history.js';
+import { DEFAULT_HISTORY_BRANCH, historyFile } from '#lib/github/history.js';
 import { checkout, setupNode, type Job } from './common.js';
 import { PINS } from './pins.js';
 

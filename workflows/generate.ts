@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../lib/atomic-write.js';
+import { writeFileAtomic } from '#lib/atomic-write.js';
 import { renderAll } from './index.js';
 
 export function findRoot(from: string): string {

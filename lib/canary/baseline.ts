@@ -7,9 +7,9 @@
  * A candidate equal to `<sha>` itself is skipped (a commit on main, or the released commit itself,
  * would otherwise be compared with itself). The plan records the ref, the full sha and the rule.
  */
-import { RELEASE_FILE, declaredReleaseTag } from '../../core/src/release/config.js';
-import { DEFAULT_RELEASE_TAG } from '../../core/src/release/notes.js';
-import type { BaselineRule, SidesPlan } from '../../core/src/canary/sides.js';
+import { RELEASE_FILE, declaredReleaseTag } from '#core/release/config.js';
+import { DEFAULT_RELEASE_TAG } from '#core/release/notes.js';
+import type { BaselineRule, SidesPlan } from '#core/canary/sides.js';
 import {
   commitDepth,
   commitsTouching,

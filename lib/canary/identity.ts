@@ -4,8 +4,8 @@
  * started (or a canary the deploy command was told to deploy) that answers as another commit is a
  * failed precondition, never a pass. An external baseline is recorded, not checked.
  */
-import type { Precondition } from '../../core/src/canary/index.js';
-import type { ReportedBuild, ReportSides, SideIdentity } from '../../core/src/canary/sides.js';
+import type { Precondition } from '#core/canary/index.js';
+import type { ReportedBuild, ReportSides, SideIdentity } from '#core/canary/sides.js';
 import type { SideBuild } from './builds.js';
 import type { CanaryPlan } from './plan.js';
 import type { Targets } from './deployer.js';

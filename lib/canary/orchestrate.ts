@@ -18,7 +18,7 @@ import {
   type CanaryReport,
   type RenderLinks,
   type RejudgeResult,
-} from '../../core/src/canary/index.js';
+} from '#core/canary/index.js';
 import { writeJsonAtomic } from '../atomic-write.js';
 import {
   describePlan,

@@ -7,10 +7,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { loadBudget, type Budget } from '../../core/src/budget.js';
+import { loadBudget, type Budget } from '#core/budget.js';
 import { repoFile } from '../load/scenario.js';
 import { findOnPath } from '../which.js';
-import { JudgeSettingsError, resolveJudgeSettings, type JudgeSettings } from '../../core/src/canary/index.js';
+import { JudgeSettingsError, resolveJudgeSettings, type JudgeSettings } from '#core/canary/index.js';
 import {
   CONFIG_FILE,
   EMBEDDED_ENVIRONMENTS,
@@ -22,7 +22,7 @@ import {
   type DeployerPlan,
   type EnvironmentConfig,
   type PrometheusPlan,
-} from '../../core/src/canary/plan.js';
+} from '#core/canary/plan.js';
 
 // The plan's pure parts moved to core; re-exported so existing imports keep working.
 export {
@@ -36,10 +36,10 @@ export {
   type DeployerPlan,
   type EnvironmentConfig,
   type PrometheusPlan,
-} from '../../core/src/canary/plan.js';
+} from '#core/canary/plan.js';
 import { InputError, parseHttpUrl, redactUrl } from '../inputs.js';
 import { checkPrometheusTarget } from '../prometheus.js';
-import type { SidesPlan } from '../../core/src/canary/sides.js';
+import type { SidesPlan } from '#core/canary/sides.js';
 import { GitError } from '../git/index.js';
 import { commandSides, resolveSides, WORKTREE_REF } from './baseline.js';
 

@@ -2,9 +2,9 @@
  * Readiness: poll the canary's readiness endpoint with exponential backoff until it answers 2xx
  * or the timeout passes. Each probe has its own short timeout so a hanging canary cannot stall us.
  */
-import type { ReadinessResult, ReadinessSettings } from '../../core/src/canary/plan.js';
+import type { ReadinessResult, ReadinessSettings } from '#core/canary/plan.js';
 
-export type { ReadinessResult, ReadinessSettings } from '../../core/src/canary/plan.js';
+export type { ReadinessResult, ReadinessSettings } from '#core/canary/plan.js';
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {

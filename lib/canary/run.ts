@@ -22,17 +22,17 @@ import {
   type PrometheusPart,
   type TrackSamples,
   type Verdict,
-} from '../../core/src/canary/index.js';
+} from '#core/canary/index.js';
 import type { Sample } from '../load/driver.js';
 import { createDeployer, type Deployer, type Targets } from './deployer.js';
-import type { BaselineCapture, CanaryTimings } from '../../core/src/canary/plan.js';
+import type { BaselineCapture, CanaryTimings } from '#core/canary/plan.js';
 import { servedSelector, type CanaryPlan, type CanarySecrets, type PrometheusPlan } from './plan.js';
 import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';
 import { maskPlanCommands } from './shell.js';
 import { identifySides, unreadSides } from './identity.js';
-import type { ReportSides } from '../../core/src/canary/sides.js';
+import type { ReportSides } from '#core/canary/sides.js';
 import { CanaryInterrupted, SignalGuard } from './signal-guard.js';
 import { builtinTraffic, k6Traffic, type TrafficSource } from './traffic.js';
 
@@ -48,7 +48,7 @@ export class CanaryRunError extends Error {
   override name = 'CanaryRunError';
 }
 
-export type { BaselineCapture } from '../../core/src/canary/plan.js';
+export type { BaselineCapture } from '#core/canary/plan.js';
 export { CanaryInterrupted, PROMOTE_SETTLE_MS } from './signal-guard.js';
 
 export interface RunResult {

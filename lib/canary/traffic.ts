@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanK6Points, type PointMetric } from '../../core/src/k6/points.js';
+import { scanK6Points, type PointMetric } from '#core/k6/points.js';
 import { drive, smokeRequests, type Sample } from '../load/driver.js';
 import { repoFile } from '../load/scenario.js';
 import type { CanaryPlan } from './plan.js';

@@ -4,7 +4,7 @@
  * cannot say which commit carries an existing one) and the subject line of each recorded commit.
  */
 import { execFileSync } from 'node:child_process';
-import type { ReleaseTag } from '../../core/src/dashboard/data.js';
+import type { ReleaseTag } from '#core/dashboard/data.js';
 
 export class GitReadError extends Error {
   override name = 'GitReadError';

@@ -2,8 +2,8 @@
  * `npm run dashboard` end to end: read the history, the budget, the repository's release tags and
  * commit subjects, and the canary reports; shape them (core); write the static site.
  */
-import { loadBudget } from '../../core/src/budget.js';
-import { buildDashboardData, type DashboardData } from '../../core/src/dashboard/data.js';
+import { loadBudget } from '#core/budget.js';
+import { buildDashboardData, type DashboardData } from '#core/dashboard/data.js';
 import { readCommitSubjects, readReleaseTags } from './git.js';
 import { canaryReportNames, readCanaryReports, readHistory } from './inputs.js';
 import { checkOutputDir, writeDashboardSite } from './site.js';

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
-import { parseCanaryReport } from '../../core/src/canary/report.js';
-import type { CanaryReport } from '../../core/src/canary/types.js';
-import { parseHistoryFile, type HistoryFile } from '../../core/src/gate/history.js';
+import { parseCanaryReport } from '#core/canary/report.js';
+import type { CanaryReport } from '#core/canary/types.js';
+import { parseHistoryFile, type HistoryFile } from '#core/gate/history.js';
 
 export class DashboardInputError extends Error {
   override name = 'DashboardInputError';

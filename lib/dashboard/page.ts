@@ -4,8 +4,8 @@
  * same data, embedded as JSON, by assets/dashboard.js with uPlot. Every text that comes from a
  * commit, a ref, a tag or a report is escaped here; the script only ever sets textContent.
  */
-import type { DashboardData, DashboardRun } from '../../core/src/dashboard/data.js';
-import { fmtMs, fmtPct, shortSha } from '../../core/src/gate/format.js';
+import type { DashboardData, DashboardRun } from '#core/dashboard/data.js';
+import { fmtMs, fmtPct, shortSha } from '#core/gate/format.js';
 
 /** Files of the site besides index.html: where the page expects them. */
 export const ASSETS = {

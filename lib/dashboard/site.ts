@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoFile } from '../load/scenario.js';
-import type { DashboardData } from '../../core/src/dashboard/data.js';
+import type { DashboardData } from '#core/dashboard/data.js';
 import { ASSETS, renderDashboardHtml, renderRunsHtml, RUNS_PAGE, type PageOptions } from './page.js';
 
 const require = createRequire(import.meta.url);

@@ -9,7 +9,7 @@ import {
   parseHistoryFile,
   type HistoryEntry,
   type HistoryFile,
-} from '../../core/src/gate/history.js';
+} from '#core/gate/history.js';
 import type { GitHubClient } from './client.js';
 import { readJsonFile, updateJsonFile, type DataFile } from './data-branch.js';
 

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { resolveResultFiles, ResultsInputError } from '../../core/src/k6/index.js';
+import { resolveResultFiles, ResultsInputError } from '#core/k6/index.js';
 import { InputError } from '../inputs.js';
 import { findOnPath } from '../which.js';
 import {

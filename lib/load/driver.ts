@@ -4,9 +4,9 @@
  * their confidence intervals are computed from points by the same rules as for k6 output.
  */
 import autocannon from 'autocannon';
-import type { LoadResult } from '../../core/src/load-result.js';
-import { percentileSorted } from '../../core/src/stats/percentile.js';
-import { quantileCI } from '../../core/src/stats/quantile-ci.js';
+import type { LoadResult } from '#core/load-result.js';
+import { percentileSorted } from '#core/stats/percentile.js';
+import { quantileCI } from '#core/stats/quantile-ci.js';
 
 export interface RequestSpec {
   name: string;

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseCanaryReport } from '../../core/src/canary/report.js';
-import type { CanaryReport } from '../../core/src/canary/types.js';
-import { declaredReleaseTag, RELEASE_FILE } from '../../core/src/release/config.js';
+import { parseCanaryReport } from '#core/canary/report.js';
+import type { CanaryReport } from '#core/canary/types.js';
+import { declaredReleaseTag, RELEASE_FILE } from '#core/release/config.js';
 import {
   checkSha,
   checkTagName,
@@ -18,8 +18,8 @@ import {
   renderReleaseNotes,
   renderTagMessage,
   type ReleaseNotesInput,
-} from '../../core/src/release/notes.js';
-import { shortSha } from '../../core/src/gate/format.js';
+} from '#core/release/notes.js';
+import { shortSha } from '#core/gate/format.js';
 import {
   createGitHubClient,
   degradeOnForbidden,

@@ -3,7 +3,7 @@
  * through GitHub when there is a token, the verdict as the step's status.
  */
 import { dirname, join } from 'node:path';
-import type { SmokeReport } from '../../core/src/gate/report.js';
+import type { SmokeReport } from '#core/gate/report.js';
 import { actionsExecExecutor } from '../k6/actions-exec.js';
 import { gateResultFiles } from '../k6/scripts.js';
 import { branchOf, type RunContext } from '../kit/context.js';

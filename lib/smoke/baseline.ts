@@ -5,7 +5,7 @@
  * wherever the history has been fetched.
  */
 import { execFileSync } from 'node:child_process';
-import { emptyHistory, parseHistoryFile, type HistoryFile } from '../../core/src/gate/history.js';
+import { emptyHistory, parseHistoryFile, type HistoryFile } from '#core/gate/history.js';
 import { commitAncestors, mergeBaseAncestry } from '../github/ancestry.js';
 import type { GitHubClient } from '../github/client.js';
 import { historyFile, readHistory } from '../github/history.js';

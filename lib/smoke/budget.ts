@@ -1,5 +1,5 @@
 /** The smoke gate's budget: the budget file (lib/budget-file.ts) with the limit settings as overrides. */
-import { BudgetError, loadBudget, parseBudget, withOverrides, type Budget } from '../../core/src/budget.js';
+import { BudgetError, loadBudget, parseBudget, withOverrides, type Budget } from '#core/budget.js';
 import { budgetFile } from '../budget-file.js';
 import { InputError } from '../inputs.js';
 import type { Logger } from '../kit/host.js';

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Budget } from '../../core/src/budget.js';
-import { readK6Result } from '../../core/src/k6/index.js';
-import type { LoadResult } from '../../core/src/load-result.js';
+import type { Budget } from '#core/budget.js';
+import { readK6Result } from '#core/k6/index.js';
+import type { LoadResult } from '#core/load-result.js';
 import { InputError } from '../inputs.js';
 import { k6Failure, runK6 } from '../k6/run.js';
 import type { Logger } from '../kit/host.js';

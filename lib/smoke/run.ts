@@ -5,13 +5,13 @@
  * then, when there is a GitHub client, the sticky PR comment and on pushes to the default branch
  * the history entry. GitHub trouble never changes the verdict (lib/smoke/best-effort.ts).
  */
-import type { Budget } from '../../core/src/budget.js';
-import { evaluateGate, type GateOptions } from '../../core/src/gate/evaluate.js';
-import { emptyHistory, nearestRecordedAncestor, type HistoryFile } from '../../core/src/gate/history.js';
-import { renderSmokeMarkdown } from '../../core/src/gate/render.js';
-import { buildSmokeReport, historyEntryFromReport, type SmokeReport } from '../../core/src/gate/report.js';
-import { readK6Results } from '../../core/src/k6/index.js';
-import type { LoadResult } from '../../core/src/load-result.js';
+import type { Budget } from '#core/budget.js';
+import { evaluateGate, type GateOptions } from '#core/gate/evaluate.js';
+import { emptyHistory, nearestRecordedAncestor, type HistoryFile } from '#core/gate/history.js';
+import { renderSmokeMarkdown } from '#core/gate/render.js';
+import { buildSmokeReport, historyEntryFromReport, type SmokeReport } from '#core/gate/report.js';
+import { readK6Results } from '#core/k6/index.js';
+import type { LoadResult } from '#core/load-result.js';
 import { writeJsonAtomic } from '../atomic-write.js';
 import type { GitHubClient } from '../github/client.js';
 import { upsertStickyComment } from '../github/comment.js';

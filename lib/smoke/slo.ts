@@ -9,11 +9,11 @@ import {
   defaultErrorBudgetQuery,
   errorRatioFromSamples,
   type ErrorBudgetInput,
-} from '../../core/src/gate/adaptive.js';
-import type { Budget } from '../../core/src/budget.js';
-import type { BurnRateInput } from '../../core/src/gate/burn-rate.js';
-import { fmtPct } from '../../core/src/gate/format.js';
-import type { HistoryFile } from '../../core/src/gate/history.js';
+} from '#core/gate/adaptive.js';
+import type { Budget } from '#core/budget.js';
+import type { BurnRateInput } from '#core/gate/burn-rate.js';
+import { fmtPct } from '#core/gate/format.js';
+import type { HistoryFile } from '#core/gate/history.js';
 import { InputError } from '../inputs.js';
 import type { Logger } from '../kit/host.js';
 import {

@@ -1,6 +1,6 @@
 /** The smoke report as a terminal table (`npm run smoke`), one row per gate check. */
-import { fmtMs, fmtPct } from '../../core/src/gate/format.js';
-import type { SmokeReport } from '../../core/src/gate/report.js';
+import { fmtMs, fmtPct } from '#core/gate/format.js';
+import type { SmokeReport } from '#core/gate/report.js';
 
 export function smokeTable(report: SmokeReport): string {
   const rows = report.gate_checks.map((c) => {

@@ -6,10 +6,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { CANARY_SPEC } from '../../lib/canary/settings.js';
-import { camelName, snakeName, type ActionSpec } from '../../lib/kit/spec.js';
-import { RELEASE_SPEC } from '../../lib/release/spec.js';
-import { SMOKE_SPEC } from '../../lib/smoke/spec.js';
+import { CANARY_SPEC } from '#lib/canary/settings.js';
+import { camelName, snakeName, type ActionSpec } from '#lib/kit/spec.js';
+import { RELEASE_SPEC } from '#lib/release/spec.js';
+import { SMOKE_SPEC } from '#lib/smoke/spec.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { BudgetError, DEFAULT_BUDGET_PATH, loadBudget, parseBudget, withOverrides } from '../../core/src/budget.js';
+import { BudgetError, DEFAULT_BUDGET_PATH, loadBudget, parseBudget, withOverrides } from '#core/budget.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'budget-'));

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveSides } from '../../lib/canary/baseline.js';
-import { UnresolvedRefError } from '../../lib/git/index.js';
+import { resolveSides } from '#lib/canary/baseline.js';
+import { UnresolvedRefError } from '#lib/git/index.js';
 import { expectExit, runNode } from '../support/processes.js';
 import { cliBuild } from './helpers.js';
 

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CanaryReport } from '../../core/src/canary/index.js';
+import type { CanaryReport } from '#core/canary/index.js';
 import { expectExit, runNode, type Finished } from '../support/processes.js';
 import { cliBuild, repoRoot } from './helpers.js';
 

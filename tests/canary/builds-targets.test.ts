@@ -7,9 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CanaryReport } from '../../core/src/canary/index.js';
-import { drive, LoadDriverError, smokeRequests } from '../../lib/load/driver.js';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import type { CanaryReport } from '#core/canary/index.js';
+import { drive, LoadDriverError, smokeRequests } from '#lib/load/driver.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
 import { runNode } from '../support/processes.js';
 import { cliBuild } from './helpers.js';
 

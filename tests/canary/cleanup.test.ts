@@ -6,15 +6,15 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
 import { parseCommandFile } from '../support/github-runner.js';
 import { alive, freePort, listening } from '../support/ports.js';
 import { allEnd, expectExit, runNode, type Finished } from '../support/processes.js';
-import { resolvePlan } from '../../lib/canary/plan.js';
-import { runPostCleanup, type SavedState } from '../../lib/canary/post.js';
-import { PROMOTE_SETTLE_MS, runCanary } from '../../lib/canary/run.js';
-import { commandEnv } from '../../lib/child-env.js';
-import { runCommand } from '../../lib/canary/shell.js';
+import { resolvePlan } from '#lib/canary/plan.js';
+import { runPostCleanup, type SavedState } from '#lib/canary/post.js';
+import { PROMOTE_SETTLE_MS, runCanary } from '#lib/canary/run.js';
+import { commandEnv } from '#lib/child-env.js';
+import { runCommand } from '#lib/canary/shell.js';
 import { actionDist, actionEnv, cliBuild, postDist, repoRoot, runnerFiles, startActionStep } from './helpers.js';
 
 let work: string;

@@ -1,6 +1,6 @@
 /** One sticky canary comment per environment on the fake (OpenAPI-checked) GitHub: staging never overwrites production. */
-import { commentOnPullRequests } from '../../lib/canary/github.js';
-import { commentMarker, createGitHubClient, type GitHubClient } from '../../lib/github/index.js';
+import { commentOnPullRequests } from '#lib/canary/github.js';
+import { commentMarker, createGitHubClient, type GitHubClient } from '#lib/github/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
 
 let fake: FakeGitHub;

@@ -18,10 +18,10 @@ import {
   type IntervalSamples,
   type JudgeSettings,
   type TrackSamples,
-} from '../../core/src/canary/index.js';
-import { defaultRunKey, resolvePlan } from '../../lib/canary/plan.js';
-import { reportLinks } from '../../lib/canary/orchestrate.js';
-import { createRng } from '../../core/src/stats/rng.js';
+} from '#core/canary/index.js';
+import { defaultRunKey, resolvePlan } from '#lib/canary/plan.js';
+import { reportLinks } from '#lib/canary/orchestrate.js';
+import { createRng } from '#core/stats/rng.js';
 import { REALISTIC, simulateIntervals } from '../stats/simulate.js';
 import { runNode } from '../support/processes.js';
 import { cliBuild, repoRoot } from './helpers.js';

@@ -9,9 +9,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CanaryReport } from '../../core/src/canary/index.js';
-import { PrometheusClient } from '../../lib/canary/prometheus.js';
-import type { ServiceHandle } from '../../lib/service-process.js';
+import type { CanaryReport } from '#core/canary/index.js';
+import { PrometheusClient } from '#lib/canary/prometheus.js';
+import type { ServiceHandle } from '#lib/service-process.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
 import { alive, freePort, listening } from '../support/ports.js';
 import { expectExit } from '../support/processes.js';

@@ -16,9 +16,9 @@ import {
   type IntervalSamples,
   type JudgeSettings,
   type TrackSamples,
-} from '../../core/src/canary/index.js';
+} from '#core/canary/index.js';
 import { testPlan } from './plan-fixture.js';
-import { createRng } from '../../core/src/stats/rng.js';
+import { createRng } from '#core/stats/rng.js';
 import { REALISTIC, simulateIntervals, type TrackShape } from '../stats/simulate.js';
 
 const schemaPath = fileURLToPath(new URL('../../core/src/canary/canary-report.schema.json', import.meta.url));

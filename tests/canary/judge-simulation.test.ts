@@ -2,13 +2,8 @@
  * The judge's operating characteristics by simulation, at the default settings and the default
  * sample size (DEFAULT_CANARY_SAMPLE): realistic log-normal latencies around 40 ms, 0.2 % errors.
  */
-import {
-  DEFAULT_CANARY_SAMPLE,
-  DEFAULT_JUDGE_SETTINGS,
-  judge,
-  type JudgeSettings,
-} from '../../core/src/canary/index.js';
-import { createRng } from '../../core/src/stats/rng.js';
+import { DEFAULT_CANARY_SAMPLE, DEFAULT_JUDGE_SETTINGS, judge, type JudgeSettings } from '#core/canary/index.js';
+import { createRng } from '#core/stats/rng.js';
 import { REALISTIC, simulateIntervals, type TrackShape } from '../stats/simulate.js';
 
 const RUNS = 1000;

@@ -14,7 +14,7 @@ import {
   type JudgeSettings,
   type LatencyHistogram,
   type TrackSamples,
-} from '../../core/src/canary/index.js';
+} from '#core/canary/index.js';
 import {
   histogramLatencies,
   medianRatio,
@@ -22,10 +22,10 @@ import {
   rawLatencies,
   tailTest,
   toleratedBaseline,
-} from '../../core/src/canary/latency.js';
-import { HistogramError } from '../../core/src/canary/histogram.js';
-import { percentile } from '../../core/src/stats/percentile.js';
-import { createRng } from '../../core/src/stats/rng.js';
+} from '#core/canary/latency.js';
+import { HistogramError } from '#core/canary/histogram.js';
+import { percentile } from '#core/stats/percentile.js';
+import { createRng } from '#core/stats/rng.js';
 import { REALISTIC, simulateIntervals, simulateTrack } from '../stats/simulate.js';
 
 const S: JudgeSettings = { ...DEFAULT_JUDGE_SETTINGS };

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { smokeRequests } from '../../lib/load/driver.js';
+import { smokeRequests } from '#lib/load/driver.js';
 import { k6Dir, loadK6Script } from '../support/k6-sandbox.js';
 
 test('both targets get the same signed mix at the same rate, tagged by target; thresholds from the budget', async () => {

@@ -6,8 +6,8 @@
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CanaryPlan, JudgeSettings } from '../../core/src/canary/index.js';
-import { resolvePlan } from '../../lib/canary/plan.js';
+import type { CanaryPlan, JudgeSettings } from '#core/canary/index.js';
+import { resolvePlan } from '#lib/canary/plan.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

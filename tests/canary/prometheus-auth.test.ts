@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CanaryReport } from '../../core/src/canary/index.js';
-import { InputError } from '../../lib/inputs.js';
+import type { CanaryReport } from '#core/canary/index.js';
+import { InputError } from '#lib/inputs.js';
 import {
   parseHeaderLines,
   PrometheusAuthError,
@@ -20,7 +20,7 @@ import {
   PrometheusError,
   prometheusSecrets,
   redactUrl,
-} from '../../lib/prometheus.js';
+} from '#lib/prometheus.js';
 import { freePort } from '../support/ports.js';
 import { runNode } from '../support/processes.js';
 import {

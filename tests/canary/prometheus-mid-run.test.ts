@@ -7,8 +7,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CanaryReport } from '../../core/src/canary/index.js';
-import type { ServiceHandle } from '../../lib/service-process.js';
+import type { CanaryReport } from '#core/canary/index.js';
+import type { ServiceHandle } from '#lib/service-process.js';
 import { alive, freePort, listening } from '../support/ports.js';
 import { expectExit } from '../support/processes.js';
 import { startScrapedService, type Prometheus, type ScrapedService } from '../support/prometheus.js';

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { waitReady } from '../../lib/canary/readiness.js';
+import { waitReady } from '#lib/canary/readiness.js';
 
 let server: Server;
 let url: string;

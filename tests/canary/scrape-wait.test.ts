@@ -4,11 +4,11 @@
  * so an interval that starts then and lasts two scrape intervals is judged on canary data. The old
  * condition (`up == 1`) held after the first scrape and left interval 1 empty under load.
  */
-import { drive, smokeRequests } from '../../lib/load/driver.js';
-import { prometheusQueries, type PrometheusPlan } from '../../lib/canary/plan.js';
-import { PrometheusClient } from '../../lib/canary/prometheus.js';
-import { canaryScrapedQuery, waitForCanaryScrape } from '../../lib/canary/run.js';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { drive, smokeRequests } from '#lib/load/driver.js';
+import { prometheusQueries, type PrometheusPlan } from '#lib/canary/plan.js';
+import { PrometheusClient } from '#lib/canary/prometheus.js';
+import { canaryScrapedQuery, waitForCanaryScrape } from '#lib/canary/run.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
 import { startPrometheus, type Prometheus } from '../support/prometheus.js';
 
 const INTERVAL_S = 2;

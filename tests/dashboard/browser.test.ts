@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type uPlot from 'uplot';
-import { fmtMs, fmtPct } from '../../core/src/gate/format.js';
-import type { HistoryEntry } from '../../core/src/gate/history.js';
-import { RECENT_RUNS, RUNS_PAGE } from '../../lib/dashboard/page.js';
+import { fmtMs, fmtPct } from '#core/gate/format.js';
+import type { HistoryEntry } from '#core/gate/history.js';
+import { RECENT_RUNS, RUNS_PAGE } from '#lib/dashboard/page.js';
 import { launchChromium, serveDirectory, type Chromium } from '../support/chromium.js';
 import { entry, HOSTILE_SUBJECT, makeRepo, repoRoot, runDashboard, writeHistory, type TestRepo } from './fixtures.js';
 

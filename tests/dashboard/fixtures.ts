@@ -13,10 +13,10 @@ import {
   DEFAULT_JUDGE_SETTINGS,
   judge,
   type CanaryReport,
-} from '../../core/src/canary/index.js';
-import type { HistoryEntry, HistoryFile } from '../../core/src/gate/history.js';
+} from '#core/canary/index.js';
+import type { HistoryEntry, HistoryFile } from '#core/gate/history.js';
 import { testPlan } from '../canary/plan-fixture.js';
-import { createRng } from '../../core/src/stats/rng.js';
+import { createRng } from '#core/stats/rng.js';
 import { REALISTIC, simulateIntervals, type TrackShape } from '../stats/simulate.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');

@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDashboardData } from '../../core/src/dashboard/data.js';
-import { fmtMs, fmtPct } from '../../core/src/gate/format.js';
-import { jsonForScript, type ChartData } from '../../lib/dashboard/page.js';
+import { buildDashboardData } from '#core/dashboard/data.js';
+import { fmtMs, fmtPct } from '#core/gate/format.js';
+import { jsonForScript, type ChartData } from '#lib/dashboard/page.js';
 import {
   entry,
   HEALTHY,

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { maskCommandLine } from '../../lib/canary/shell.js';
+import { maskCommandLine } from '#lib/canary/shell.js';
 import { expectExit, runNode } from '../support/processes.js';
 import { cliBuild } from '../canary/helpers.js';
 

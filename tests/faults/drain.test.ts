@@ -6,7 +6,7 @@
  * with `Connection: close`, and only then stops listening and lets in-flight requests finish.
  */
 import { Agent, request } from 'node:http';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
 import { logLines, until } from '../service/helpers.js';
 
 const CLIENTS = 50;

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
 import { EMBEDDED_TENANTS_FILE } from '../../service/src/paths.js';
 import { getJson, logLines, postJson, until } from '../service/helpers.js';
 

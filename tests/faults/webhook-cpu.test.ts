@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
 import { DEV_APP_SECRET } from '../../service/src/config.js';
 import { signBody } from '../../service/src/whatsapp/signature.js';
 import { logLines, until } from '../service/helpers.js';

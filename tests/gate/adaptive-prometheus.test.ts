@@ -6,7 +6,7 @@ import {
   defaultErrorBudgetQuery,
   errorRatioFromSamples,
   promDuration,
-} from '../../core/src/gate/index.js';
+} from '#core/gate/index.js';
 
 describe('budgetSpentFromErrorRatio (worked example of the doc comment)', () => {
   it('SLO 99 %, 0.4 % errors observed over the window -> 40 % spent -> limit 0.6 %', () => {

@@ -16,9 +16,9 @@ import {
   type BurnRateInput,
   type BurnRateReport,
   type GateResult,
-} from '../../core/src/gate/index.js';
-import { PrometheusClient } from '../../lib/prometheus.js';
-import { measureBurnRates, parseBurnRateSettings, type BurnRateSettings } from '../../lib/smoke-burn-rate.js';
+} from '#core/gate/index.js';
+import { PrometheusClient } from '#lib/prometheus.js';
+import { measureBurnRates, parseBurnRateSettings, type BurnRateSettings } from '#lib/smoke-burn-rate.js';
 import { freePort } from '../support/ports.js';
 import { openMetricsHistory, trueRatio, type HistoryShape, type Scenario } from '../support/prometheus-backfill.js';
 import { startPrometheusWith, type Prometheus } from '../support/prometheus.js';

@@ -19,7 +19,7 @@ import {
   type BurnRateAction,
   type BurnRateInput,
   type BurnWindowPair,
-} from '../../core/src/gate/index.js';
+} from '#core/gate/index.js';
 import { schemaErrors } from '../smoke-gate/run-action.js';
 import { projectBudget, realRuns, withFailures } from './support.js';
 

@@ -7,11 +7,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateGate } from '../../core/src/gate/evaluate.js';
-import { buildSmokeReport } from '../../core/src/gate/report.js';
-import { renderSmokeMarkdown } from '../../core/src/gate/render.js';
-import { readK6Result } from '../../core/src/k6/index.js';
-import { percentile } from '../../core/src/stats/percentile.js';
+import { evaluateGate } from '#core/gate/evaluate.js';
+import { buildSmokeReport } from '#core/gate/report.js';
+import { renderSmokeMarkdown } from '#core/gate/render.js';
+import { readK6Result } from '#core/k6/index.js';
+import { percentile } from '#core/stats/percentile.js';
 import { schemaErrors } from '../smoke-gate/run-action.js';
 import { fixtures, projectBudget } from './support.js';
 

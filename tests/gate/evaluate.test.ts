@@ -1,5 +1,5 @@
-import { evaluateGate } from '../../core/src/gate/index.js';
-import type { LoadResult } from '../../core/src/load-result.js';
+import { evaluateGate } from '#core/gate/index.js';
+import type { LoadResult } from '#core/load-result.js';
 import { emptyRun, entry, projectBudget, realRuns, withFailures } from './support.js';
 
 const budget = projectBudget();

@@ -12,7 +12,7 @@ import {
   nearestRecordedAncestor,
   noiseBand,
   parseHistoryFile,
-} from '../../core/src/gate/index.js';
+} from '#core/gate/index.js';
 import { entry, repoRoot, sha } from './support.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

@@ -11,8 +11,8 @@ import {
   type GateInput,
   type HistoryEntry,
   type SmokeReport,
-} from '../../core/src/gate/index.js';
-import type { LoadResult } from '../../core/src/load-result.js';
+} from '#core/gate/index.js';
+import type { LoadResult } from '#core/load-result.js';
 import { emptyRun, entry, projectBudget, realRuns, repoRoot, withFailures } from './support.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

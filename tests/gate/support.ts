@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
-import type { Budget } from '../../core/src/budget.js';
-import { loadBudget } from '../../core/src/budget.js';
-import type { HistoryEntry } from '../../core/src/gate/history.js';
-import { readK6Result } from '../../core/src/k6/index.js';
-import type { LoadResult } from '../../core/src/load-result.js';
+import type { Budget } from '#core/budget.js';
+import { loadBudget } from '#core/budget.js';
+import type { HistoryEntry } from '#core/gate/history.js';
+import { readK6Result } from '#core/k6/index.js';
+import type { LoadResult } from '#core/load-result.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const fixtures = resolve(repoRoot, 'tests/fixtures/k6');

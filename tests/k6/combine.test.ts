@@ -5,17 +5,17 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateGate } from '../../core/src/gate/evaluate.js';
-import { buildSmokeReport } from '../../core/src/gate/report.js';
-import { renderSmokeMarkdown } from '../../core/src/gate/render.js';
+import { evaluateGate } from '#core/gate/evaluate.js';
+import { buildSmokeReport } from '#core/gate/report.js';
+import { renderSmokeMarkdown } from '#core/gate/render.js';
 import {
   readK6Result,
   readK6Results,
   resolveResultFiles,
   ResultsInputError,
   splitResultsInput,
-} from '../../core/src/k6/index.js';
-import { percentile } from '../../core/src/stats/percentile.js';
+} from '#core/k6/index.js';
+import { percentile } from '#core/stats/percentile.js';
 import { projectBudget } from '../gate/support.js';
 import { k6Fixtures, runSmoke } from '../faults/k6-support.js';
 import { schemaErrors } from '../smoke-gate/run-action.js';

@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type * as K6 from '../../core/src/k6/index.js';
-import type { LoadResult } from '../../core/src/load-result.js';
-import { percentile } from '../../core/src/stats/percentile.js';
+import type * as K6 from '#core/k6/index.js';
+import type { LoadResult } from '#core/load-result.js';
+import { percentile } from '#core/stats/percentile.js';
 import { k6Fixtures, repoRoot } from '../faults/k6-support.js';
 
 const built = join(repoRoot, 'build/core/src/k6/index.js');

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { readK6Result } from '../../core/src/k6/index.js';
+import { readK6Result } from '#core/k6/index.js';
 import { fixtures, repoRoot, runAction } from '../smoke-gate/run-action.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
-import { quantileCI, quantileCIRanks } from '../../core/src/stats/quantile-ci.js';
-import { percentileSorted } from '../../core/src/stats/percentile.js';
+import { quantileCI, quantileCIRanks } from '#core/stats/quantile-ci.js';
+import { percentileSorted } from '#core/stats/percentile.js';
 
 /** Small seeded PRNG (mulberry32) so the coverage check is reproducible. */
 function rng(seed: number): () => number {

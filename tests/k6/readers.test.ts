@@ -1,9 +1,9 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { detectK6Format, K6_FORMATS, K6FormatError, probeK6File, readK6Result } from '../../core/src/k6/index.js';
-import type { LoadResult } from '../../core/src/load-result.js';
-import { percentile } from '../../core/src/stats/percentile.js';
+import { detectK6Format, K6_FORMATS, K6FormatError, probeK6File, readK6Result } from '#core/k6/index.js';
+import type { LoadResult } from '#core/load-result.js';
+import { percentile } from '#core/stats/percentile.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const fixtures = resolve(repoRoot, 'tests/fixtures/k6');

@@ -5,10 +5,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readK6Result } from '../../core/src/k6/index.js';
-import { K6RunError, k6Args, k6Failure, runK6 } from '../../lib/k6/run.js';
-import { k6Traffic, readK6CanaryPoints } from '../../lib/canary/traffic.js';
-import type { CanaryPlan } from '../../lib/canary/plan.js';
+import { readK6Result } from '#core/k6/index.js';
+import { K6RunError, k6Args, k6Failure, runK6 } from '#lib/k6/run.js';
+import { k6Traffic, readK6CanaryPoints } from '#lib/canary/traffic.js';
+import type { CanaryPlan } from '#lib/canary/plan.js';
 import { k6Fixtures, makeK6Stub } from '../support/k6-stub.js';
 
 const stub = makeK6Stub();

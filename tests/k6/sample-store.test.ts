@@ -1,8 +1,8 @@
 /** Order statistics over several sorted runs (no merge), and the histogram's stated error bound. */
-import { bucketOf, CombinedSamples, HISTOGRAM_ERROR_BOUND, SampleStore } from '../../core/src/stats/sample-store.js';
-import { SortedRuns } from '../../core/src/stats/sorted-runs.js';
-import { percentile } from '../../core/src/stats/percentile.js';
-import { createRng } from '../../core/src/stats/rng.js';
+import { bucketOf, CombinedSamples, HISTOGRAM_ERROR_BOUND, SampleStore } from '#core/stats/sample-store.js';
+import { SortedRuns } from '#core/stats/sorted-runs.js';
+import { percentile } from '#core/stats/percentile.js';
+import { createRng } from '#core/stats/rng.js';
 
 const rng = createRng(20261201);
 const rand = (): number => rng.next();

@@ -2,12 +2,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../lib/inputs.js';
-import { readActionConfig } from '../../lib/kit/action.js';
-import { parseCli, UsageError, usageLines } from '../../lib/kit/cli.js';
-import { readRunContext } from '../../lib/kit/context.js';
-import { recordingHost } from '../../lib/kit/host.js';
-import { camelName, snakeName, type ActionSpec } from '../../lib/kit/spec.js';
+import { InputError } from '#lib/inputs.js';
+import { readActionConfig } from '#lib/kit/action.js';
+import { parseCli, UsageError, usageLines } from '#lib/kit/cli.js';
+import { readRunContext } from '#lib/kit/context.js';
+import { recordingHost } from '#lib/kit/host.js';
+import { camelName, snakeName, type ActionSpec } from '#lib/kit/spec.js';
 
 const SPEC = {
   'max-p95-ms': { kind: 'number', description: 'Largest p95. In ms.', check: (v) => v > 0, expected: 'a number > 0' },

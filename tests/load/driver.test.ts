@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { percentile } from '../../core/src/stats/percentile.js';
-import { drive, LoadDriverError, samplesToLoadResult, smokeRequests, type RequestSpec } from '../../lib/load/driver.js';
+import { percentile } from '#core/stats/percentile.js';
+import { drive, LoadDriverError, samplesToLoadResult, smokeRequests, type RequestSpec } from '#lib/load/driver.js';
 
 interface Seen {
   method: string;

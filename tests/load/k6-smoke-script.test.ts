@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { smokeRequests } from '../../lib/load/driver.js';
+import { smokeRequests } from '#lib/load/driver.js';
 import { k6Dir, loadK6Script } from '../support/k6-sandbox.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/k6');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { RELEASE_SPEC } from '../../lib/release/spec.js';
+import { RELEASE_SPEC } from '#lib/release/spec.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../actions/release-tag');
 

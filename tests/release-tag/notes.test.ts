@@ -1,4 +1,4 @@
-import { checkSha, checkTagName, ReleaseRefusedError, releasableSmokeReport } from '../../core/src/release/notes.js';
+import { checkSha, checkTagName, ReleaseRefusedError, releasableSmokeReport } from '#core/release/notes.js';
 
 describe('release notes core: input checks', () => {
   it.each(['v1..2', 'v1/', '-v1', 'v1.lock', 'v 1', 'a@{b', ''])('refuses the tag name %j', (tag) => {

@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import type { ServiceHandle } from '../../lib/service-process.js';
+import type { ServiceHandle } from '#lib/service-process.js';
 import { createService, type AppOptions, type Service } from '../../service/src/app.js';
 import { loadConfig } from '../../service/src/config.js';
 import { createLogger } from '../../service/src/logger.js';

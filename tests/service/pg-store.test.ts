@@ -3,7 +3,7 @@
  * that this file creates and drops.
  */
 import pg from 'pg';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
 import { EMBEDDED_TENANTS_FILE } from '../../service/src/paths.js';
 import { NOTIFY_CHANNEL, PgTenantStore } from '../../service/src/tenants/pg-store.js';
 import type { TenantsDocument } from '../../service/src/tenants/types.js';

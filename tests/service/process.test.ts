@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
-import { serviceEnv, startService, type ServiceHandle } from '../../lib/service-process.js';
+import { serviceEnv, startService, type ServiceHandle } from '#lib/service-process.js';
 import { logLines } from './helpers.js';
 
 const started: ServiceHandle[] = [];

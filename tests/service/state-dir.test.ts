@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
 import { EMBEDDED_TENANTS_FILE } from '../../service/src/paths.js';
 import { ensureRuntimeCopy, fallbackStateDir } from '../../service/src/tenants/runtime-copy.js';
 import { captureLogger, getJson, logLines, postJson, until } from './helpers.js';

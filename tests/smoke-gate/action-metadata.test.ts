@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SMOKE_SPEC } from '../../lib/smoke/spec.js';
+import { SMOKE_SPEC } from '#lib/smoke/spec.js';
 import { repoRoot } from './run-action.js';
 
 const dir = join(repoRoot, 'actions/smoke-gate');

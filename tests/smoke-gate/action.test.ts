@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { commentMarker } from '../../lib/github/index.js';
+import { commentMarker } from '#lib/github/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
 import { fixtures, runAction, schemaErrors, type ActionRun } from './run-action.js';
 

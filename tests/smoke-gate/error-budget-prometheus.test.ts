@@ -15,17 +15,17 @@ import {
   budgetSpentFromHistory,
   defaultErrorBudgetQuery,
   type AdaptiveLimit,
-} from '../../core/src/gate/adaptive.js';
-import { fmtPct } from '../../core/src/gate/format.js';
-import type { HistoryEntry } from '../../core/src/gate/history.js';
+} from '#core/gate/adaptive.js';
+import { fmtPct } from '#core/gate/format.js';
+import type { HistoryEntry } from '#core/gate/history.js';
 import {
   PrometheusApiError,
   PrometheusClient,
   PrometheusHttpError,
   PrometheusResultError,
   PrometheusTimeoutError,
-} from '../../lib/prometheus.js';
-import type { ServiceHandle } from '../../lib/service-process.js';
+} from '#lib/prometheus.js';
+import type { ServiceHandle } from '#lib/service-process.js';
 import { startFakeGitHub } from '../support/github-api-server.js';
 import { freePort } from '../support/ports.js';
 import {

@@ -1,5 +1,5 @@
 /** lib/github against the OpenAPI-checked fake GitHub: every request must be a valid GitHub REST call. */
-import type { HistoryEntry } from '../../core/src/gate/history.js';
+import type { HistoryEntry } from '#core/gate/history.js';
 import {
   appendHistoryRemote,
   commentMarker,
@@ -11,8 +11,8 @@ import {
   readHistory,
   upsertStickyComment,
   type GitHubClient,
-} from '../../lib/github/index.js';
-import { commentOnPullRequests } from '../../lib/canary/github.js';
+} from '#lib/github/index.js';
+import { commentOnPullRequests } from '#lib/canary/github.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/github-api-server.js';
 
 let fake: FakeGitHub;

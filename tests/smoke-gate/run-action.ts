@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { recordingHost } from '../../lib/kit/host.js';
+import { recordingHost } from '#lib/kit/host.js';
 import { run } from '../../actions/smoke-gate/src/main.js';
 import { parseCommandFile } from '../support/github-runner.js';
 

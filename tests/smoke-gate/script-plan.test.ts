@@ -1,6 +1,6 @@
 /** The pure parts of lib/k6/scripts.ts: how `flags` is split and where each script's outputs go. */
 import { join } from 'node:path';
-import { K6ScriptsInputError, parseK6Flags, parseParallel, planK6Runs } from '../../lib/k6/scripts.js';
+import { K6ScriptsInputError, parseK6Flags, parseParallel, planK6Runs } from '#lib/k6/scripts.js';
 
 test('flags split like shell words, without a shell', () => {
   expect(parseK6Flags(`--vus 10  --duration=30s\n-e 'A=x y' -e "B=say \\"hi\\" \\$HOME" C\\ D 'it'"'"'s'`)).toEqual([

@@ -5,8 +5,8 @@ import {
   uCountBinned,
   uCountSorted,
   uSorted,
-} from '../../core/src/stats/mann-whitney.js';
-import { createRng } from '../../core/src/stats/rng.js';
+} from '#core/stats/mann-whitney.js';
+import { createRng } from '#core/stats/rng.js';
 
 const sorted = (xs: number[]) => Float64Array.from(xs).sort();
 

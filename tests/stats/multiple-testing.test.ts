@@ -1,4 +1,4 @@
-import { alphaSpent, holm, spendingIncrements } from '../../core/src/stats/multiple-testing.js';
+import { alphaSpent, holm, spendingIncrements } from '#core/stats/multiple-testing.js';
 
 describe('Holm', () => {
   it('steps down and stops at the first non-rejection (hand-computed)', () => {

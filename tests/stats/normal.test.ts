@@ -1,4 +1,4 @@
-import { normalCdf, normalQuantile, normalSf } from '../../core/src/stats/normal.js';
+import { normalCdf, normalQuantile, normalSf } from '#core/stats/normal.js';
 
 // Reference values from scipy.stats.norm (sf, cdf, ppf).
 describe('standard normal', () => {

@@ -5,8 +5,8 @@ import {
   proportionMde,
   restrictedMle,
   wilsonInterval,
-} from '../../core/src/stats/proportions.js';
-import { createRng } from '../../core/src/stats/rng.js';
+} from '#core/stats/proportions.js';
+import { createRng } from '#core/stats/rng.js';
 
 function logLik(x1: number, n1: number, x2: number, n2: number, p1: number, p2: number): number {
   const t = (x: number, n: number, p: number) =>

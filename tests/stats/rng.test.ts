@@ -1,4 +1,4 @@
-import { createRng } from '../../core/src/stats/rng.js';
+import { createRng } from '#core/stats/rng.js';
 
 describe('seeded RNG', () => {
   it('repeats a stream for a seed and differs between seeds', () => {

@@ -1,6 +1,6 @@
 /** Seeded synthetic tracks for the judge tests: log-normal latencies (web-like right skew) and Bernoulli errors. */
-import type { IntervalSamples, TrackSamples } from '../../core/src/canary/index.js';
-import type { Rng } from '../../core/src/stats/rng.js';
+import type { IntervalSamples, TrackSamples } from '#core/canary/index.js';
+import type { Rng } from '#core/stats/rng.js';
 
 export interface TrackShape {
   medianMs: number;

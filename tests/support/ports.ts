@@ -2,7 +2,7 @@
 import { connect } from 'node:net';
 
 // The product's own free-port finder: the tests pick ports the way the local deployer does.
-export { freePort } from '../../lib/canary/deployer.js';
+export { freePort } from '#lib/canary/deployer.js';
 
 /** true when something accepts connections on 127.0.0.1:port. */
 export function listening(port: number): Promise<boolean> {

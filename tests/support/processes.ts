@@ -1,7 +1,7 @@
 /** Child processes run the way a user or a runner runs them, with their whole output collected. */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { spawnTied } from '../../lib/tied-child.js';
+import { spawnTied } from '#lib/tied-child.js';
 
 export interface Finished {
   code: number | null;

@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { drive, smokeRequests, type DriveOptions } from '../../lib/load/driver.js';
-import { startService, type ServiceHandle } from '../../lib/service-process.js';
-import { spawnTied, stopChild } from '../../lib/tied-child.js';
-import { findOnPath } from '../../lib/which.js';
+import { drive, smokeRequests, type DriveOptions } from '#lib/load/driver.js';
+import { startService, type ServiceHandle } from '#lib/service-process.js';
+import { spawnTied, stopChild } from '#lib/tied-child.js';
+import { findOnPath } from '#lib/which.js';
 import { freePort } from './ports.js';
 
 export interface Target {

@@ -3,15 +3,15 @@
  * (lib/canary/orchestrate.ts, as `npm run canary`), the verdict as the step's status. Outputs, job
  * summary, PR comment and the post step's clean-up state go through the host.
  */
-import { hostShell } from '../../../lib/canary/host-shell.js';
-import { executeCanary } from '../../../lib/canary/orchestrate.js';
-import { CANARY_SPEC, planSettings } from '../../../lib/canary/settings.js';
-import { readActionConfig, type ActionRunOptions } from '../../../lib/kit/action.js';
-import { readRunContext } from '../../../lib/kit/context.js';
-import { maskSecrets } from '../../../lib/kit/github.js';
-import { coreHost, type Host } from '../../../lib/kit/host.js';
-import { inputLabel } from '../../../lib/kit/spec.js';
-import { prometheusSecrets } from '../../../lib/prometheus.js';
+import { hostShell } from '#lib/canary/host-shell.js';
+import { executeCanary } from '#lib/canary/orchestrate.js';
+import { CANARY_SPEC, planSettings } from '#lib/canary/settings.js';
+import { readActionConfig, type ActionRunOptions } from '#lib/kit/action.js';
+import { readRunContext } from '#lib/kit/context.js';
+import { maskSecrets } from '#lib/kit/github.js';
+import { coreHost, type Host } from '#lib/kit/host.js';
+import { inputLabel } from '#lib/kit/spec.js';
+import { prometheusSecrets } from '#lib/prometheus.js';
 
 export async function run(host: Host = coreHost(), opts: ActionRunOptions = {}): Promise<void> {
   try {

@@ -4,7 +4,7 @@
  * clean-up ran; anything else means the canary may still be serving, so undo it from the state.
  */
 import * as core from '@actions/core';
-import { runPostCleanup } from '../../../lib/canary/post.js';
+import { runPostCleanup } from '#lib/canary/post.js';
 
 try {
   for (const line of await runPostCleanup(core.getState('cleanup'))) core.info(line);

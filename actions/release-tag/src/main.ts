@@ -2,13 +2,13 @@
  * Release-tag action: reads its inputs (lib/release/spec.ts), tags and releases the commit
  * (lib/release/release.ts), writes the outputs and the job summary.
  */
-import { readActionConfig, type ActionRunOptions } from '../../../lib/kit/action.js';
-import { readRunContext } from '../../../lib/kit/context.js';
-import { maskSecrets } from '../../../lib/kit/github.js';
-import { coreHost, type Host } from '../../../lib/kit/host.js';
-import { InputError } from '../../../lib/inputs.js';
-import { releaseTag } from '../../../lib/release/release.js';
-import { RELEASE_SPEC } from '../../../lib/release/spec.js';
+import { readActionConfig, type ActionRunOptions } from '#lib/kit/action.js';
+import { readRunContext } from '#lib/kit/context.js';
+import { maskSecrets } from '#lib/kit/github.js';
+import { coreHost, type Host } from '#lib/kit/host.js';
+import { InputError } from '#lib/inputs.js';
+import { releaseTag } from '#lib/release/release.js';
+import { RELEASE_SPEC } from '#lib/release/spec.js';
 
 export async function run(host: Host = coreHost(), opts: ActionRunOptions = {}): Promise<void> {
   try {

@@ -2,15 +2,15 @@
  * Smoke gate action: reads its inputs (lib/smoke/spec.ts), runs the gate (lib/smoke), writes the
  * outputs and the verdict. The flow is the one `npm run smoke` runs.
  */
-import { readActionConfig, type ActionRunOptions } from '../../../lib/kit/action.js';
-import { readRunContext } from '../../../lib/kit/context.js';
-import { maskSecrets } from '../../../lib/kit/github.js';
-import { coreHost, oneLine, type Host } from '../../../lib/kit/host.js';
-import { InputError } from '../../../lib/inputs.js';
-import { K6ScriptsInputError, K6ScriptsRunError } from '../../../lib/k6/scripts.js';
-import { announceVerdict, runSmokeGate } from '../../../lib/smoke/action.js';
-import { smokeSecrets } from '../../../lib/smoke/slo.js';
-import { SMOKE_SPEC } from '../../../lib/smoke/spec.js';
+import { readActionConfig, type ActionRunOptions } from '#lib/kit/action.js';
+import { readRunContext } from '#lib/kit/context.js';
+import { maskSecrets } from '#lib/kit/github.js';
+import { coreHost, oneLine, type Host } from '#lib/kit/host.js';
+import { InputError } from '#lib/inputs.js';
+import { K6ScriptsInputError, K6ScriptsRunError } from '#lib/k6/scripts.js';
+import { announceVerdict, runSmokeGate } from '#lib/smoke/action.js';
+import { smokeSecrets } from '#lib/smoke/slo.js';
+import { SMOKE_SPEC } from '#lib/smoke/spec.js';
 
 export async function run(host: Host = coreHost(), opts: ActionRunOptions = {}): Promise<void> {
   try {
