@@ -42,6 +42,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // Interrupted (143/130): rolled back and cleaned up already; end now, not when the last timer of
+    // the abandoned phases fires.
+    if (code > 128) process.exit(code);
     process.exitCode = code;
   },
   (err: unknown) => {

@@ -19,3 +19,13 @@ export function readActionConfig<S extends ActionSpec>(
 ): ConfigOf<S> {
   return readConfig(spec, inputReader(inputs), inputLabel, 'action', opts);
 }
+
+/** What a test may hand an action's run() instead of the runner's: inputs, environment, a short GitHub retry delay. */
+export interface ActionRunOptions {
+  /** Inputs by name instead of the runner's INPUT_* variables. */
+  inputs?: Record<string, string>;
+  /** The environment the run's context is read from (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** First GitHub retry delay (default 1 s). */
+  retryBaseMs?: number;
+}

@@ -6,22 +6,14 @@
 import { hostShell } from '../../../lib/canary/host-shell.js';
 import { executeCanary } from '../../../lib/canary/orchestrate.js';
 import { CANARY_SPEC, planSettings } from '../../../lib/canary/settings.js';
-import { readActionConfig } from '../../../lib/kit/action.js';
+import { readActionConfig, type ActionRunOptions } from '../../../lib/kit/action.js';
 import { readRunContext } from '../../../lib/kit/context.js';
 import { maskSecrets } from '../../../lib/kit/github.js';
 import { coreHost, type Host } from '../../../lib/kit/host.js';
 import { inputLabel } from '../../../lib/kit/spec.js';
 import { prometheusSecrets } from '../../../lib/prometheus.js';
 
-export interface RunOptions {
-  /** Inputs by name instead of the runner's INPUT_* variables, and the context's environment: for in-process tests. */
-  inputs?: Record<string, string>;
-  env?: NodeJS.ProcessEnv;
-  /** First GitHub retry delay (default 1 s). */
-  retryBaseMs?: number;
-}
-
-export async function run(host: Host = coreHost(), opts: RunOptions = {}): Promise<void> {
+export async function run(host: Host = coreHost(), opts: ActionRunOptions = {}): Promise<void> {
   try {
     // No defaults applied: GitHub passes action.yml's, and an empty setting falls back to the config file.
     const config = readActionConfig(CANARY_SPEC, opts.inputs, { defaults: false });

@@ -2,7 +2,7 @@
  * Release-tag action: reads its inputs (lib/release/spec.ts), tags and releases the commit
  * (lib/release/release.ts), writes the outputs and the job summary.
  */
-import { readActionConfig } from '../../../lib/kit/action.js';
+import { readActionConfig, type ActionRunOptions } from '../../../lib/kit/action.js';
 import { readRunContext } from '../../../lib/kit/context.js';
 import { maskSecrets } from '../../../lib/kit/github.js';
 import { coreHost, type Host } from '../../../lib/kit/host.js';
@@ -10,15 +10,7 @@ import { InputError } from '../../../lib/inputs.js';
 import { releaseTag } from '../../../lib/release/release.js';
 import { RELEASE_SPEC } from '../../../lib/release/spec.js';
 
-export interface RunOptions {
-  /** Inputs by name instead of the runner's INPUT_* variables, and the context's environment: for in-process tests. */
-  inputs?: Record<string, string>;
-  env?: NodeJS.ProcessEnv;
-  /** First GitHub retry delay (default 1 s). */
-  retryBaseMs?: number;
-}
-
-export async function run(host: Host = coreHost(), opts: RunOptions = {}): Promise<void> {
+export async function run(host: Host = coreHost(), opts: ActionRunOptions = {}): Promise<void> {
   try {
     const config = readActionConfig(RELEASE_SPEC, opts.inputs);
     if (!config.githubToken) throw new InputError('Input required and not supplied: github-token');

@@ -2,23 +2,17 @@
  * Smoke gate action: reads its inputs (lib/smoke/spec.ts), runs the gate (lib/smoke), writes the
  * outputs and the verdict. The flow is the one `npm run smoke` runs.
  */
-import { readActionConfig } from '../../../lib/kit/action.js';
+import { readActionConfig, type ActionRunOptions } from '../../../lib/kit/action.js';
 import { readRunContext } from '../../../lib/kit/context.js';
 import { maskSecrets } from '../../../lib/kit/github.js';
 import { coreHost, oneLine, type Host } from '../../../lib/kit/host.js';
 import { InputError } from '../../../lib/inputs.js';
 import { K6ScriptsInputError, K6ScriptsRunError } from '../../../lib/k6/scripts.js';
-import { announceVerdict, runSmokeGate, type SmokeGateOptions } from '../../../lib/smoke/action.js';
+import { announceVerdict, runSmokeGate } from '../../../lib/smoke/action.js';
 import { smokeSecrets } from '../../../lib/smoke/slo.js';
 import { SMOKE_SPEC } from '../../../lib/smoke/spec.js';
 
-export interface RunOptions extends SmokeGateOptions {
-  /** Inputs by name instead of the runner's INPUT_* variables, and the environment of the context: for in-process tests. */
-  inputs?: Record<string, string>;
-  env?: NodeJS.ProcessEnv;
-}
-
-export async function run(host: Host = coreHost(), opts: RunOptions = {}): Promise<void> {
+export async function run(host: Host = coreHost(), opts: ActionRunOptions = {}): Promise<void> {
   try {
     const config = readActionConfig(SMOKE_SPEC, opts.inputs);
     // Before anything can be logged: the token, the Prometheus URL's password and header values.
