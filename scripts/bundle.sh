@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 check=0; [ "${1:-}" = "--check" ] && check=1
 status=0
+# `#core/*` and `#lib/*` resolve through package.json "imports" to build/, for Node and for ncc alike: build first,
+# so a bundle is always made from the sources as they are.
+npm run build --silent
 for dir in actions/*/; do
   name=$(basename "$dir")
   [ -f "$dir/src/main.ts" ] || continue
@@ -16,6 +19,8 @@ for dir in actions/*/; do
     src="$dir/src/$entry.ts"; [ "$entry" = main ] && [ -f "$dir/src/index.ts" ] && src="$dir/src/index.ts"
     npx ncc build "$src" -o "$target" --minify --no-source-map-register --quiet --license licenses.txt
   done
+  # The default budget travels with the bundle (core/src/budget.ts looks for it beside index.js).
+  if grep -q "budget.json" "$out/index.js"; then cp k6/budget.json "$out/budget.json"; fi
   if [ $check = 1 ]; then
     if ! diff -r -q "$dir/dist" "$out" >/dev/null 2>&1; then
       echo "dist drift: actions/$name/dist does not match its source; run 'npm run bundle' and commit" >&2

@@ -34,11 +34,15 @@ export interface Budget {
   endpoints?: Record<string, EndpointBudget>;
 }
 
-// The same module runs from core/src (sources), build/core/src (tsc output, one level deeper) and
-// inside an ncc bundle, where ncc copies the file beside the bundle and turns the URL into a path string.
-const asPath = (u: URL | string): string => (String(u).startsWith('file:') ? fileURLToPath(u) : String(u));
-const besideSources = asPath(new URL('../../k6/budget.json', import.meta.url));
-const budgetCandidates = [besideSources, join(dirname(besideSources), '..', '..', 'k6', 'budget.json')];
+// The same module runs from core/src (sources), build/core/src (tsc output, one level deeper) and inside an
+// action's ncc bundle, which carries a copy of the file beside its index.js (scripts/bundle.sh copies it). The
+// path is built at run time, not written as `new URL('…', import.meta.url)`: webpack would rewrite such a URL.
+const here = dirname(fileURLToPath(import.meta.url));
+const budgetCandidates = [
+  join(here, 'budget.json'),
+  join(here, '..', '..', 'k6', 'budget.json'),
+  join(here, '..', '..', '..', 'k6', 'budget.json'),
+];
 export const DEFAULT_BUDGET_PATH = budgetCandidates.find((p) => existsSync(p)) ?? budgetCandidates[0]!;
 
 export class BudgetError extends Error {
