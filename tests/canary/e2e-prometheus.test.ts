@@ -131,6 +131,8 @@ test('a healthy canary is promoted, judged on synthetic traffic and on Prometheu
   expect(report.preconditions?.map((p) => [p.step, p.ok])).toEqual([
     ['deploy', true],
     ['readiness', true],
+    // Each side answered as the build it was meant to be (service_build_info).
+    ['identity', true],
   ]);
   expect(report).toMatchObject({
     verdict: 'pass',
