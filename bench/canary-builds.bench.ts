@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { gitIn } from '../tests/support/git.js';
 import { fileURLToPath } from 'node:url';
 import { ensureBuild } from '#lib/canary/builds.js';
 import { runCommand } from '#lib/canary/shell.js';
@@ -18,17 +19,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export async function run(): Promise<BenchLine[]> {
   const top = mkdtempSync(join(tmpdir(), 'canary-builds-bench-'));
   const dir = join(top, 'repo');
-  const git = (...args: string[]): string =>
-    execFileSync('git', ['-C', dir, ...args], {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 'b',
-        GIT_AUTHOR_EMAIL: 'b@b',
-        GIT_COMMITTER_NAME: 'b',
-        GIT_COMMITTER_EMAIL: 'b@b',
-      },
-    }).trim();
+  const git = gitIn(dir);
   try {
     execFileSync('git', ['clone', '-q', repoRoot, dir]);
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');

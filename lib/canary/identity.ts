@@ -75,6 +75,11 @@ export function unreadSides(
     reported: null,
     matches: null,
   });
+  return reportSides(s, side('baseline'), side('canary'));
+}
+
+/** The report's record of both sides: how they were chosen (from the plan) and who each one is. */
+function reportSides(s: CanaryPlan['sides'], baseline: SideIdentity, canary: SideIdentity): ReportSides {
   return {
     mode: s.mode,
     aa: s.aa,
@@ -82,8 +87,8 @@ export function unreadSides(
     summary: s.summary,
     baseline_rule: s.baseline.rule,
     baseline_rule_detail: s.baseline.rule_detail,
-    baseline: side('baseline'),
-    canary: { ...side('canary'), worktree: s.canary.worktree },
+    baseline,
+    canary: { ...canary, worktree: s.canary.worktree },
   };
 }
 
@@ -124,16 +129,7 @@ export async function identifySides(
   };
   const baseline = side('baseline', rb, targets.baselineUrl);
   const canary = side('canary', rc, targets.canaryUrl);
-  const sides: ReportSides = {
-    mode: s.mode,
-    aa: s.aa,
-    dirty: s.dirty,
-    summary: s.summary,
-    baseline_rule: s.baseline.rule,
-    baseline_rule_detail: s.baseline.rule_detail,
-    baseline,
-    canary: { ...canary, worktree: s.canary.worktree },
-  };
+  const sides = reportSides(s, baseline, canary);
   const said = (name: string, i: SideIdentity): string =>
     i.reported?.error
       ? `${name} identity not read (${i.reported.error})`

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { resolveSides } from '#lib/canary/baseline.js';
 import { UnresolvedRefError } from '#lib/git/index.js';
 import { expectExit, runNode } from '../support/processes.js';
+import { gitIn } from '../support/git.js';
 import { cliBuild } from './helpers.js';
 
 let root: string;
@@ -20,17 +21,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function repo(name: string): { dir: string; git: (...args: string[]) => string; commit: (msg: string) => string } {
   const dir = join(root, name);
-  const git = (...args: string[]): string =>
-    execFileSync('git', ['-C', dir, ...args], {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@t',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@t',
-      },
-    }).trim();
+  const git = gitIn(dir);
   execFileSync('git', ['init', '-q', '-b', 'main', dir]);
   let n = 0;
   const commit = (msg: string): string => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CanaryReport } from '#core/canary/index.js';
 import { expectExit, runNode, type Finished } from '../support/processes.js';
+import { gitIn } from '../support/git.js';
 import { cliBuild, repoRoot } from './helpers.js';
 
 jest.setTimeout(15 * 60_000);
@@ -21,17 +22,8 @@ let A: string;
 let B: string;
 let C: string;
 
-const git = (...args: string[]): string =>
-  execFileSync('git', ['-C', dir, ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@t',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@t',
-    },
-  }).trim();
+// dir is set in beforeAll: look it up at each call.
+const git = (...args: string[]): string => gitIn(dir)(...args);
 
 const HANDLER = 'service/src/routes/messages.ts';
 
