@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../atomic-write.js';
 import { addWorktree, pruneWorktrees, removeWorktree } from '../git/index.js';
 import { lastLine, runCommand } from './shell.js';
+import { alive } from '../tied-child.js';
 
 export class BuildError extends Error {
   override name = 'BuildError';
@@ -115,6 +116,19 @@ async function buildInto(
   };
 }
 
+/** A cache entry as the side build a deployer starts. */
+function cachedSide(dir: string, m: Marker, source: 'cache' | 'built', t0: number): SideBuild {
+  return {
+    commit: m.commit,
+    dir,
+    entry: join(dir, ENTRY),
+    version: m.version,
+    source,
+    install: m.install,
+    elapsed_ms: Date.now() - t0,
+  };
+}
+
 /**
  * The build of commit `sha` (full), from the cache or built now. The worktree is always removed
  * from git's list (success, failure, abort); only a complete folder is renamed into the cache.
@@ -131,15 +145,7 @@ export async function ensureBuild(
   const cached = usable(repo, dir);
   if (cached) {
     log(`build ${sha.slice(0, 12)}: from the cache (${dir})`);
-    return {
-      commit: cached.commit,
-      dir,
-      entry: join(dir, ENTRY),
-      version: cached.version,
-      source: 'cache',
-      install: cached.install,
-      elapsed_ms: Date.now() - t0,
-    };
+    return cachedSide(dir, cached, 'cache', t0);
   }
   mkdirSync(root, { recursive: true });
   const tmp = join(root, `.tmp-${sha.slice(0, 12)}-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -171,15 +177,7 @@ export async function ensureBuild(
     await work;
     const m = usable(repo, dir);
     if (!m) throw new BuildError(`the build of ${sha.slice(0, 12)} did not reach the cache (${dir})`);
-    return {
-      commit: m.commit,
-      dir,
-      entry: join(dir, ENTRY),
-      version: m.version,
-      source: 'built',
-      install: m.install,
-      elapsed_ms: Date.now() - t0,
-    };
+    return cachedSide(dir, m, 'built', t0);
   } finally {
     inFlight.delete(tmp);
   }
@@ -229,18 +227,9 @@ export function sweepStaleTemps(repo: string): void {
   if (!existsSync(root)) return;
   for (const name of readdirSync(root)) {
     const m = /^\.tmp-[0-9a-f]+-(\d+)-/.exec(name);
-    if (!m || alivePid(Number(m[1]))) continue;
+    if (!m || alive(Number(m[1]))) continue;
     const p = join(root, name);
     if (lstatSync(p).isDirectory()) rmSync(p, { recursive: true, force: true });
   }
   pruneWorktrees(repo);
-}
-
-function alivePid(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

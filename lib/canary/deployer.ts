@@ -9,8 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type ServiceHandle } from '../service-process.js';
+import { alive } from '../tied-child.js';
 import { checkoutBuild, ensureBuild, settleBuilds, sweepStaleTemps, type SideBuild } from './builds.js';
-import type { CanaryPlan } from './plan.js';
+import type { CanaryPlan } from '#core/canary/plan.js';
 import { waitReady, type ReadinessResult } from './readiness.js';
 import { lastLine, maskCommandLine, runCommand } from './shell.js';
 
@@ -313,13 +314,4 @@ export async function cleanupFromState(state: CleanupState): Promise<string[]> {
     done.push(`${c.name} command exited with ${r.code ?? r.signal}`);
   }
   return done;
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -7,7 +7,7 @@
 import type { Precondition } from '#core/canary/index.js';
 import type { ReportedBuild, ReportSides, SideIdentity } from '#core/canary/sides.js';
 import type { SideBuild } from './builds.js';
-import type { CanaryPlan } from './plan.js';
+import type { CanaryPlan } from '#core/canary/plan.js';
 import type { Targets } from './deployer.js';
 
 const INFO_RE = /^service_build_info\{([^}]*)\}\s+1(?:\s|$)/m;

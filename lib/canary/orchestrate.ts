@@ -20,14 +20,8 @@ import {
   type RejudgeResult,
 } from '#core/canary/index.js';
 import { writeJsonAtomic } from '../atomic-write.js';
-import {
-  describePlan,
-  PlanError,
-  resolvePlanAndSecrets,
-  type CanaryPlan,
-  type CanarySecrets,
-  type PlanInputs,
-} from './plan.js';
+import { describePlan, type CanaryPlan } from '#core/canary/plan.js';
+import { PlanError, resolvePlanAndSecrets, type CanarySecrets, type PlanInputs } from './plan.js';
 import { CanaryInterrupted, CanaryRunError, runCanary, type RunResult } from './run.js';
 import { maskPlanCommands } from './shell.js';
 

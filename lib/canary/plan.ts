@@ -24,19 +24,6 @@ import {
   type PrometheusPlan,
 } from '#core/canary/plan.js';
 
-// The plan's pure parts moved to core; re-exported so existing imports keep working.
-export {
-  CONFIG_FILE,
-  EMBEDDED_ENVIRONMENTS,
-  describePlan,
-  prometheusQueries,
-  reportPathFor,
-  servedSelector,
-  type CanaryPlan,
-  type DeployerPlan,
-  type EnvironmentConfig,
-  type PrometheusPlan,
-} from '#core/canary/plan.js';
 import { InputError, parseHttpUrl, redactUrl } from '../inputs.js';
 import { checkPrometheusTarget } from '../prometheus.js';
 import type { SidesPlan } from '#core/canary/sides.js';

@@ -26,7 +26,8 @@ import {
 import type { Sample } from '../load/driver.js';
 import { createDeployer, type Deployer, type Targets } from './deployer.js';
 import type { BaselineCapture, CanaryTimings } from '#core/canary/plan.js';
-import { servedSelector, type CanaryPlan, type CanarySecrets, type PrometheusPlan } from './plan.js';
+import { servedSelector, type CanaryPlan, type PrometheusPlan } from '#core/canary/plan.js';
+import type { CanarySecrets } from './plan.js';
 import { encodeState } from './post.js';
 import { PrometheusClient, PrometheusError } from './prometheus.js';
 import type { ReadinessResult } from './readiness.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { scanK6Points, type PointMetric } from '#core/k6/points.js';
 import { drive, smokeRequests, type Sample } from '../load/driver.js';
 import { repoFile } from '../load/scenario.js';
-import type { CanaryPlan } from './plan.js';
+import type { CanaryPlan } from '#core/canary/plan.js';
 import { k6Failure, runK6 } from '../k6/run.js';
 
 const CANARY_METRICS: readonly PointMetric[] = [{ name: 'http_req_duration', values: 'duration' }];

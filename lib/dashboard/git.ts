@@ -3,8 +3,8 @@
  * on the exact commit that passed the smoke gate; `release.json` only names the NEXT tag, so it
  * cannot say which commit carries an existing one) and the subject line of each recorded commit.
  */
-import { execFileSync } from 'node:child_process';
 import type { ReleaseTag } from '#core/dashboard/data.js';
+import { GitError, git as runGit } from '../git/index.js';
 
 export class GitReadError extends Error {
   override name = 'GitReadError';
@@ -12,16 +12,10 @@ export class GitReadError extends Error {
 
 function git(repo: string, args: string[], input?: string): string {
   try {
-    return execFileSync('git', ['-C', repo, ...args], {
-      encoding: 'utf8',
-      input,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    return runGit(repo, args, input);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    const why = e.code === 'ENOENT' ? 'git is not on PATH' : (e.stderr ?? e.message).trim().split('\n')[0];
-    throw new GitReadError(`cannot read git repository ${repo}: ${why}`);
+    if (err instanceof GitError) throw new GitReadError(`cannot read git repository ${repo}: ${err.reason}`);
+    throw err;
   }
 }
 

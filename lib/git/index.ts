@@ -9,6 +9,13 @@ import { dirname, join, resolve } from 'node:path';
 
 export class GitError extends Error {
   override name = 'GitError';
+  constructor(
+    message: string,
+    /** The first line of what git said (or that it is missing), for callers that phrase their own message. */
+    readonly reason = message,
+  ) {
+    super(message);
+  }
 }
 
 /** A ref (sha, tag, branch) that names no commit in the repository. */
@@ -34,23 +41,40 @@ function why(err: unknown): string {
   return (String(e.stderr ?? '') || e.message).trim().split('\n')[0] ?? 'git failed';
 }
 
-/** Runs `git -C repo ...args` and returns stdout without the trailing newline. */
-export function git(repo: string, args: string[]): string {
+const MAX_BUFFER = 256 * 1024 * 1024;
+
+/** Runs `git -C repo ...args` (with `input` on its stdin) and returns stdout without the trailing newline. */
+export function git(repo: string, args: string[], input?: string): string {
   try {
     return execFileSync('git', ['-C', repo, ...args], {
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 64 * 1024 * 1024,
+      input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      maxBuffer: MAX_BUFFER,
     }).replace(/\n$/, '');
   } catch (err) {
-    throw new GitError(`git ${args[0]} in ${repo}: ${why(err)}`);
+    const reason = why(err);
+    throw new GitError(`git ${args[0]} in ${repo}: ${reason}`, reason);
+  }
+}
+
+/** `git` for a question whose failure is an answer (no such ref, no merge base): stdout, or null. */
+function gitOrNull(repo: string, args: string[]): string | null {
+  try {
+    return execFileSync('git', ['-C', repo, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: MAX_BUFFER,
+    });
+  } catch {
+    return null;
   }
 }
 
 /** The async form, for the slow commands (worktree add on a big tree). */
 export function gitAsync(repo: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', ['-C', repo, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile('git', ['-C', repo, ...args], { encoding: 'utf8', maxBuffer: MAX_BUFFER }, (err, stdout, stderr) => {
       if (err) reject(new GitError(`git ${args[0]} in ${repo}: ${why({ ...err, stderr })}`));
       else resolve(stdout.replace(/\n$/, ''));
     });
@@ -95,33 +119,17 @@ export function repoRoot(dir: string): string {
 /** Full lower-case sha of the commit `ref` names (short shas, tags, branches); `what` names it in the error. */
 export function resolveCommit(repo: string, ref: string, what = 'ref'): string {
   // `--end-of-options` keeps a ref starting with "-" from being read as an option.
-  if (ref.trim() === '') throw new UnresolvedRefError(what, ref, repo);
-  try {
-    return execFileSync(
-      'git',
-      ['-C', repo, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
-    )
-      .trim()
-      .toLowerCase();
-  } catch {
-    throw new UnresolvedRefError(what, ref, repo);
-  }
+  const sha =
+    ref.trim() === ''
+      ? null
+      : gitOrNull(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  if (sha === null) throw new UnresolvedRefError(what, ref, repo);
+  return sha.trim().toLowerCase();
 }
 
 /** The merge base of two commits, or null when they share no history. */
 export function mergeBase(repo: string, a: string, b: string): string | null {
-  try {
-    return execFileSync('git', ['-C', repo, 'merge-base', a, b], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return null;
-  }
+  return gitOrNull(repo, ['merge-base', a, b])?.trim() ?? null;
 }
 
 /** The first parent of a commit, or null for a root commit. */
@@ -164,15 +172,7 @@ export function commitsTouching(repo: string, sha: string, path: string, max = 5
 
 /** A file's text at a commit, or undefined when the commit has no such file. */
 export function fileAt(repo: string, sha: string, path: string): string | undefined {
-  try {
-    return execFileSync('git', ['-C', repo, 'show', `${sha}:${path}`], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch {
-    return undefined;
-  }
+  return gitOrNull(repo, ['show', `${sha}:${path}`]) ?? undefined;
 }
 
 /**
@@ -180,24 +180,13 @@ export function fileAt(repo: string, sha: string, path: string): string | undefi
  * `master`; null when none of them exists.
  */
 export function defaultBranch(repo: string): string | null {
-  try {
-    const ref = execFileSync('git', ['-C', repo, 'symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    if (ref) return ref.replace(/^refs\/remotes\//, '');
-  } catch {
-    /* no remote HEAD: try the usual names */
-  }
-  for (const name of ['main', 'master', 'origin/main', 'origin/master']) {
-    try {
-      resolveCommit(repo, name);
-      return name;
-    } catch {
-      /* not this one */
-    }
-  }
-  return null;
+  const remoteHead = gitOrNull(repo, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'])?.trim();
+  if (remoteHead) return remoteHead.replace(/^refs\/remotes\//, '');
+  // No remote HEAD: the usual names.
+  const names = ['main', 'master', 'origin/main', 'origin/master'];
+  return (
+    names.find((name) => gitOrNull(repo, ['rev-parse', '--verify', '--quiet', `${name}^{commit}`]) !== null) ?? null
+  );
 }
 
 /** Uncommitted changes to tracked files (untracked files are not part of any build). */

@@ -12,7 +12,7 @@
 import { exec } from '@actions/exec';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { lineSplitter, type ExecResult, type K6Executor } from './run.js';
+import { lineSplitter, stopOnLimits, type K6Executor } from './run.js';
 
 /** How long a stopped k6 gets to write its outputs before SIGKILL. */
 export const STOP_GRACE_MS = 5000;
@@ -82,7 +82,6 @@ function signalRun(args: readonly string[], sig: NodeJS.Signals): boolean {
 
 export const actionsExecExecutor: K6Executor = async (file, args, opts) => {
   let done = false;
-  let timedOut = false;
   let stopping: NodeJS.Timeout | undefined;
   let killer: NodeJS.Timeout | undefined;
   const stop = (): void => {
@@ -97,15 +96,7 @@ export const actionsExecExecutor: K6Executor = async (file, args, opts) => {
     };
     stopping = setTimeout(attempt, 0);
   };
-  const timer =
-    opts.timeoutMs !== undefined
-      ? setTimeout(() => {
-          timedOut = true;
-          stop();
-        }, opts.timeoutMs)
-      : undefined;
-  if (opts.signal?.aborted) stop();
-  opts.signal?.addEventListener('abort', stop, { once: true });
+  const limits = stopOnLimits(opts, stop);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
   // Our own splitter on the raw chunks: @actions/exec's line listeners drop a last line without a newline.
@@ -121,8 +112,7 @@ export const actionsExecExecutor: K6Executor = async (file, args, opts) => {
     });
     out.end();
     err.end();
-    const r: ExecResult = { code, signal: null, timedOut };
-    return r;
+    return { code, signal: null, timedOut: limits.timedOut() };
   } catch (err) {
     // @actions/io's lookup: the same contract as spawn's ENOENT.
     if (/Unable to locate executable file/.test((err as Error).message))
@@ -130,9 +120,8 @@ export const actionsExecExecutor: K6Executor = async (file, args, opts) => {
     throw err;
   } finally {
     done = true;
-    if (timer) clearTimeout(timer);
+    limits.dispose();
     if (stopping) clearTimeout(stopping);
     if (killer) clearTimeout(killer);
-    opts.signal?.removeEventListener('abort', stop);
   }
 };

@@ -139,12 +139,38 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: stri
   };
 }
 
+/**
+ * Wires an executor's stop to its run's limits: `stop` is called when `timeoutMs` passes (then `timedOut()` is
+ * true) or `signal` aborts; `dispose` removes both once the run has ended.
+ */
+export function stopOnLimits(
+  opts: Pick<ExecOptions, 'signal' | 'timeoutMs'>,
+  stop: () => void,
+): { timedOut(): boolean; dispose(): void } {
+  let timedOut = false;
+  const timer =
+    opts.timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, opts.timeoutMs)
+      : undefined;
+  if (opts.signal?.aborted) stop();
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  return {
+    timedOut: () => timedOut,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', stop);
+    },
+  };
+}
+
 /** spawn in a process group of its own, so a stop ends k6 and anything it started, tied to this process (lib/tied-child.ts). */
 export const spawnExecutor: K6Executor = (file, args, opts) =>
   new Promise((resolve, reject) => {
     // Tied: k6 and what it starts end with this process, however it ends (SIGKILL included).
     const child = spawnTied(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let timedOut = false;
     const killGroup = (sig: NodeJS.Signals): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, sig);
@@ -161,27 +187,15 @@ export const spawnExecutor: K6Executor = (file, args, opts) =>
     const err = lineSplitter((l) => opts.onLine(l, 'stderr'));
     child.stdout?.setEncoding('utf8').on('data', (d: string) => out.push(d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => err.push(d));
-    const timer =
-      opts.timeoutMs !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            stop();
-          }, opts.timeoutMs)
-        : undefined;
-    const cleanup = (): void => {
-      if (timer) clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', stop);
-    };
-    if (opts.signal?.aborted) stop();
-    opts.signal?.addEventListener('abort', stop, { once: true });
+    const limits = stopOnLimits(opts, stop);
     child.on('error', (e) => {
-      cleanup();
+      limits.dispose();
       reject(e);
     });
     child.on('close', (code, signal) => {
-      cleanup();
+      limits.dispose();
       out.end();
       err.end();
-      resolve({ code, signal, timedOut });
+      resolve({ code, signal, timedOut: limits.timedOut() });
     });
   });

@@ -87,27 +87,8 @@ export function parseK6Flags(text: string, label = 'input flags'): string[] {
   return words;
 }
 
-/** A glob's brackets and braces must close: tinyglobby would silently match nothing (or treat it as a path). */
-function patternProblem(pattern: string): string | undefined {
-  const stack: string[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') i++;
-    else if (c === '[' || c === '{') stack.push(c);
-    else if (c === ']' || c === '}') {
-      const open = stack.pop();
-      if (open !== (c === ']' ? '[' : '{')) return `unmatched ${c}`;
-    }
-  }
-  return stack.length > 0 ? `unclosed ${stack.at(-1)}` : undefined;
-}
-
 /** The scripts named by the `script` input (a path, a glob, or one of either per line), relative to `cwd`. */
 export function resolveScripts(inputs: readonly string[], cwd: string): string[] {
-  for (const p of inputs) {
-    const problem = /[*?[\]{}]/.test(p) ? patternProblem(p) : undefined;
-    if (problem) throw new K6ScriptsInputError(`script glob ${JSON.stringify(p)} is not a valid pattern: ${problem}`);
-  }
   let files: string[];
   try {
     files = resolveResultFiles(inputs, cwd, 'script');

@@ -5,7 +5,7 @@
  * condition (`up == 1`) held after the first scrape and left interval 1 empty under load.
  */
 import { drive, smokeRequests } from '#lib/load/driver.js';
-import { prometheusQueries, type PrometheusPlan } from '#lib/canary/plan.js';
+import { prometheusQueries, type PrometheusPlan } from '#core/canary/plan.js';
 import { PrometheusClient } from '#lib/canary/prometheus.js';
 import { canaryScrapedQuery, waitForCanaryScrape } from '#lib/canary/run.js';
 import { startService, type ServiceHandle } from '#lib/service-process.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { alive, freePort } from '../support/ports.js';
-import { allEnd, collect, running } from '../support/processes.js';
+import { allEnd, collect, running, stderrMatches } from '../support/processes.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const build = (p: string) => join(repo, 'build', p);
@@ -88,14 +88,7 @@ test('kill -9 of the smoke CLI mid-load: its service ends within 2 s', async () 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const done = collect(smoke);
-  await new Promise<void>((res, rej) => {
-    let err = '';
-    smoke.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (/smoke: service at /.test(err)) res();
-    });
-    void done.then((r) => rej(new Error(`smoke ended early (${r.code}): ${r.stderr}`)));
-  });
+  await stderrMatches(smoke, done, /smoke: service at /);
   const services = childrenOf(smoke.pid!).filter((pid) => cmdline(pid).includes('build/service/src/main.js'));
   expect(services).toHaveLength(1);
   const orphans = await killParentAndCountOrphans(smoke, services);

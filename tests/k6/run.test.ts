@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { readK6Result } from '#core/k6/index.js';
 import { K6RunError, k6Args, k6Failure, runK6 } from '#lib/k6/run.js';
 import { k6Traffic, readK6CanaryPoints } from '#lib/canary/traffic.js';
-import type { CanaryPlan } from '#lib/canary/plan.js';
+import type { CanaryPlan } from '#core/canary/plan.js';
 import { k6Fixtures, makeK6Stub } from '../support/k6-stub.js';
+import { alive } from '../support/ports.js';
 
 const stub = makeK6Stub();
 const tmp = mkdtempSync(join(tmpdir(), 'k6-run-'));
@@ -17,15 +18,6 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
   rmSync(stub.dir, { recursive: true, force: true });
 });
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('runs the script with the flags and output paths, streams every line, and the outputs read as the recording', async () => {
   const lines: string[] = [];

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { k6Fixtures, makeK6Stub } from '../support/k6-stub.js';
-import { allEnd, collect, running } from '../support/processes.js';
+import { allEnd, collect, running, stderrMatches } from '../support/processes.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'smoke-k6-orphan-'));
@@ -37,14 +37,7 @@ test('kill -9 of the smoke CLI while k6 runs: k6 and its child end within 2 s', 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const done = collect(smoke);
-  await new Promise<void>((res, rej) => {
-    let err = '';
-    smoke.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('stub k6: sleeping')) res();
-    });
-    void done.then((r) => rej(new Error(`smoke ended early (${r.code}): ${r.stderr}`)));
-  });
+  await stderrMatches(smoke, done, /stub k6: sleeping/);
   const k6 = stub.calls()[0]!.pid;
   expect(existsSync(grandchildFile)).toBe(true);
   const grandchild = Number(readFileSync(grandchildFile, 'utf8'));

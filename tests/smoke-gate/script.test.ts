@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { makeK6Stub, k6Fixtures, type K6Stub } from '../support/k6-stub.js';
 import { runAction, schemaErrors, type ActionRun } from './run-action.js';
+import { alive } from '../support/ports.js';
 
 const POINTS = join(k6Fixtures, 'pass-points.ndjson');
 const SUMMARY = join(k6Fixtures, 'pass-summary-export.json');
@@ -91,15 +92,6 @@ const run = (
     env: { ...s.env, ...env },
     ...(onStart && { onStart }),
   });
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('one script: k6 run with the flags as given, outputs where the gate reads them, output streamed', async () => {
   const s = setup({ 'k6/smoke.ts': 'exit=0' });

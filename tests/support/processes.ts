@@ -18,6 +18,18 @@ export function collect(child: ChildProcess): Promise<Finished> {
   return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
 }
 
+/** Resolves once the child's stderr so far matches `pattern`; rejects, with its output, when it ends first. */
+export function stderrMatches(child: ChildProcess, done: Promise<Finished>, pattern: RegExp): Promise<void> {
+  return new Promise<void>((res, rej) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer | string) => {
+      err += d.toString();
+      if (pattern.test(err)) res();
+    });
+    void done.then((r) => rej(new Error(`process ended early (${r.code}): ${r.stderr}`)));
+  });
+}
+
 /** `node script args…` with exactly this environment (nothing inherited), ended with the test process whatever happens. */
 export function runNode(
   script: string,

@@ -9,6 +9,7 @@
  *   (`p95_range_ms`), and the gate judges on that interval. Max, min and the mean combine exactly.
  */
 import { globSync, isDynamicPattern } from 'tinyglobby';
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { EndpointResult, LoadResult, ResultPart } from '../load-result.js';
 import { formatOf, probeK6File, type K6OutputFormat } from './formats.js';
@@ -28,6 +29,21 @@ export function splitResultsInput(text: string): string[] {
     .filter(Boolean);
 }
 
+/** A glob's brackets and braces must close: tinyglobby would silently match nothing (or treat it as a path). */
+function patternProblem(pattern: string): string | undefined {
+  const stack: string[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') i++;
+    else if (c === '[' || c === '{') stack.push(c);
+    else if (c === ']' || c === '}') {
+      const open = stack.pop();
+      if (open !== (c === ']' ? '[' : '{')) return `unmatched ${c}`;
+    }
+  }
+  return stack.length > 0 ? `unclosed ${stack.at(-1)}` : undefined;
+}
+
 /**
  * The files named by paths and globs (relative to `cwd`), deduplicated, in a stable order: plain
  * paths as given, each glob's matches sorted. A glob matching nothing is an error naming it, as
@@ -37,8 +53,17 @@ export function resolveResultFiles(inputs: readonly string[], cwd: string, what 
   if (inputs.length === 0) throw new ResultsInputError(`no k6 ${what} given: name a file, several, or a glob`);
   const files: string[] = [];
   for (const input of inputs) {
+    const literal = isAbsolute(input) ? input : resolve(cwd, input);
+    // A path that exists is taken as it is, even with glob characters in its name.
+    if (existsSync(literal)) {
+      files.push(literal);
+      continue;
+    }
+    const problem = /[*?[\]{}]/.test(input) ? patternProblem(input) : undefined;
+    if (problem)
+      throw new ResultsInputError(`${what} glob ${JSON.stringify(input)} is not a valid pattern: ${problem}`);
     if (!isDynamicPattern(input)) {
-      files.push(isAbsolute(input) ? input : resolve(cwd, input));
+      files.push(literal);
       continue;
     }
     let matches: string[];
