@@ -21,6 +21,13 @@ for dir in actions/*/; do
   done
   # The default budget travels with the bundle (core/src/budget.ts looks for it beside index.js).
   if grep -q "budget.json" "$out/index.js"; then cp k6/budget.json "$out/budget.json"; fi
+  # So does the NDJSON reader's worker entry (core/src/k6/ndjson-parallel.ts starts it from beside index.js).
+  if grep -q "ndjson-worker.js" "$out/index.js"; then
+    worker=$(mktemp -d)
+    npx ncc build core/src/k6/ndjson-worker.ts -o "$worker" --minify --no-source-map-register --quiet
+    mv "$worker/index.js" "$out/ndjson-worker.js"
+    rm -rf "$worker"
+  fi
   if [ $check = 1 ]; then
     if ! diff -r -q "$dir/dist" "$out" >/dev/null 2>&1; then
       echo "dist drift: actions/$name/dist does not match its source; run 'npm run bundle' and commit" >&2

@@ -1,16 +1,18 @@
 /**
- * Big NDJSON files (issue 13 item 3): the file split across worker threads gives exactly what one
- * thread gives, errors keep their absolute line numbers, and past the exact-sample limit the
- * percentiles come from a histogram within the stated bound (HISTOGRAM_ERROR_BOUND, 0.39 %).
+ * Big NDJSON files (issue 13 item 3): the file split into chunks that worker threads take in turn
+ * gives exactly what one thread gives, errors keep their absolute line numbers, the threads share
+ * one exact-sample budget, and past it the percentiles come from a histogram within the stated
+ * bound (HISTOGRAM_ERROR_BOUND, 0.39 %). The committed action starts its workers from its dist/.
  * Worker threads run compiled JavaScript, so these tests use the build (npm run build first).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as K6 from '#core/k6/index.js';
 import { percentile } from '#core/stats/percentile.js';
 import { k6Fixtures, repoRoot } from '../faults/k6-support.js';
+import { runAction } from '../smoke-gate/run-action.js';
 
 const built = join(repoRoot, 'build/core/src/k6/index.js');
 let k6: typeof K6;
@@ -20,6 +22,9 @@ beforeAll(async () => {
   k6 = (await import(pathToFileURL(built).href)) as typeof K6;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Three threads taking 64 KB chunks in turn: many chunks per thread, so boundaries fall everywhere. */
+const SPLIT = { threads: 3, minBytes: 0, chunkBytes: 64 << 10 };
 
 /** A real run's points repeated `times` (every request's time shifted), every 37th request failed. */
 function bigRun(times: number): string {
@@ -45,10 +50,10 @@ function bigRun(times: number): string {
   return file;
 }
 
-test('split across 3 worker threads: exactly what one thread reads', async () => {
+test('split across 3 threads: exactly what one thread reads', async () => {
   const file = bigRun(6);
   const one = await k6.readK6Result(file, { threads: 1 });
-  const three = await k6.readK6Result(file, { threads: 3, minBytes: 0 });
+  const three = await k6.readK6Result(file, SPLIT);
   expect(three.latency_ms.p95).toBe(one.latency_ms.p95);
   expect(three.error_rate).toBe(one.error_rate);
   expect(three.requests).toBe(672 * 6);
@@ -66,7 +71,7 @@ test('an error in a later thread names its line counted from the start of the fi
   const at = lines.length - 40;
   lines[at] = lines[at]!.slice(0, 30);
   writeFileSync(file, lines.join('\n'));
-  const err = (await k6.readK6Result(file, { threads: 3, minBytes: 0 }).catch((e: unknown) => e)) as K6.K6FormatError;
+  const err = (await k6.readK6Result(file, SPLIT).catch((e: unknown) => e)) as K6.K6FormatError;
   expect(err.name).toBe('K6FormatError');
   expect(err.line).toBe(at + 1);
   expect(err.message).toBe(`${file}:${at + 1}: malformed NDJSON line (expected one k6 --out json object per line)`);
@@ -79,7 +84,7 @@ test('past the exact-sample limit: percentiles from the histogram, within the st
     .filter((l) => l.startsWith('{"metric":"http_req_duration","type":"Point"'))
     .map((l) => (JSON.parse(l) as { data: { value: number } }).data.value);
   for (const threads of [1, 2]) {
-    const r = await k6.readK6Result(file, { threads, minBytes: 0, maxExactSamples: 1000 });
+    const r = await k6.readK6Result(file, { ...SPLIT, threads, maxExactSamples: 1000 });
     expect(r.percentile_error_bound).toBe(k6.HISTOGRAM_ERROR_BOUND);
     expect(k6.HISTOGRAM_ERROR_BOUND).toBeLessThanOrEqual(0.005);
     for (const [p, got] of [
@@ -105,4 +110,48 @@ test('exact samples: a budget per file, shared by its threads, that keeps 10 M s
   // 8 bytes a sample, whatever the number of threads (a runner with 4 CPUs must not hold 4 budgets).
   expect(k6.MAX_EXACT_SAMPLES).toBeGreaterThanOrEqual(10_000_000);
   expect(k6.MAX_EXACT_SAMPLES * 8).toBeLessThan(128 << 20);
+});
+
+test('every thread replies, and the first and last time come from the file order', async () => {
+  const file = bigRun(4);
+  const { partials } = await k6.readNdjsonParallel(file, readFileSync(file).length, SPLIT);
+  expect(partials).toHaveLength(3);
+  const times = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{"metric":"http_reqs","type":"Point"'))
+    .map((l) => (JSON.parse(l) as { data: { time: string } }).data.time);
+  expect(partials[0]!.firstTime).toBe(times[0]);
+  expect(partials[2]!.lastTime).toBe(times[times.length - 1]);
+});
+
+test('one exact-sample budget for the file: a thread may keep more than its share', async () => {
+  // Every duration sample in the first part of the file, then only other metrics: a fixed share per
+  // thread (budget / threads) would overflow in the thread that reads the first part.
+  const file = bigRun(3);
+  const samples = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{"metric":"http_req_duration","type":"Point"')).length;
+  const filler = readFileSync(join(k6Fixtures, 'pass-points.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{"metric":"data_sent","type":"Point"'));
+  for (let i = 0; i < 40; i++) appendFileSync(file, filler.join('\n') + '\n');
+  const r = await k6.readK6Result(file, { ...SPLIT, maxExactSamples: samples });
+  expect(r.percentile_error_bound).toBeUndefined();
+  expect(r.latency_ms.p95).toBe((await k6.readK6Result(file, { threads: 1 })).latency_ms.p95);
+  // One sample fewer than the file holds: past the budget, whichever thread meets it.
+  const over = await k6.readK6Result(file, { ...SPLIT, maxExactSamples: samples - 1 });
+  expect(over.percentile_error_bound).toBe(k6.HISTOGRAM_ERROR_BOUND);
+});
+
+test('the committed action reads a file past the parallel threshold with its bundled worker, exactly', async () => {
+  const file = bigRun(Math.ceil((k6.PARALLEL_MIN_BYTES * 1.05) / statSync(join(k6Fixtures, 'pass-points.ndjson')).size));
+  expect(statSync(file).size).toBeGreaterThan(k6.PARALLEL_MIN_BYTES);
+  const one = await k6.readK6Result(file, { threads: 1 });
+  const run = await runAction({ inputs: { results: file, 'min-requests': '1' }, dist: true });
+  expect(run.stderr).toBe('');
+  const measured = (run.report as { measured: { requests: number; p95_ms: number; error_rate: number } }).measured;
+  expect(measured.requests).toBe(one.requests);
+  expect(measured.p95_ms).toBe(one.latency_ms.p95);
+  expect(measured.error_rate).toBe(one.error_rate);
+  rmSync(file);
 });

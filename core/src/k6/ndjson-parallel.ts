@@ -1,72 +1,101 @@
 /**
- * A big NDJSON file read by several threads: the file is cut into byte ranges at line starts, each
- * range scanned by a worker thread with the one point reader, and the partial results combined
- * exactly (samples are sent, not copied: their buffers are transferred). Small files, and code that
- * runs from TypeScript sources (tests), are read on the calling thread.
+ * A big NDJSON file read by several threads. The file is cut into chunks of CHUNK_BYTES at line
+ * starts; the calling thread and its workers each take the next chunk from a counter they share
+ * (a SharedArrayBuffer) until none is left, so a thread that starts late, or runs on a busy core,
+ * simply reads fewer chunks. Samples and counts do not depend on order and are combined exactly;
+ * what does (line numbers of errors, the first and last point's time) is kept per chunk and put
+ * back in file order. Exact samples come from one pool for the whole file.
  *
- * The worker runs this same module: from the compiled tree, or from inside the action's ncc bundle
- * (where this module is the bundle). It is started as `import(<this module>)` with argv[1] cleared,
- * so an entry point that runs when it is the main script (`node dist/index.js`) does not run again.
+ * Workers run `ndjson-worker.js`, a small entry beside this module: in the compiled tree, and in an
+ * action's dist/ (scripts/bundle.sh bundles it there), so a worker does not load the whole action.
+ * Where that file is missing (TypeScript sources run by a test loader), or the file is small, the
+ * calling thread reads it alone.
  */
+import { existsSync, closeSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { closeSync, openSync, readSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { LoadResult } from '../load-result.js';
+import { SampleBudget } from '../stats/sample-store.js';
 import { K6FormatError } from './errors.js';
-import { MAX_EXACT_SAMPLES, ndjsonResult, scanNdjsonPartial, type NdjsonPartial, type ScanOptions } from './ndjson.js';
-import type { ScanRange } from './points.js';
+import {
+  MAX_EXACT_SAMPLES,
+  ndjsonResult,
+  scanNdjsonPartial,
+  scanNdjsonRanges,
+  type NdjsonPartial,
+  type RangeInfo,
+  type ScanOptions,
+} from './ndjson.js';
 
 /** Below this size one thread reads faster than starting workers. */
 export const PARALLEL_MIN_BYTES = 64 << 20;
-const WORKER_FLAG = 'hotelPerfK6ScanWorker';
+/** Bytes a thread takes at a time: small enough that threads finish together, large enough that taking one costs nothing. */
+export const CHUNK_BYTES = 16 << 20;
 
 export interface ParallelOptions extends ScanOptions {
   /** Threads to use (default: the CPUs, at most 4). */
   threads?: number;
   /** Files smaller than this are read on the calling thread (default PARALLEL_MIN_BYTES). */
   minBytes?: number;
+  /** Bytes per chunk (default CHUNK_BYTES; tests make it small). */
+  chunkBytes?: number;
 }
 
-interface WorkerJob {
-  [WORKER_FLAG]: true;
+/** What a worker is given: the file, its chunks' line-aligned cuts, and the shared counters (see Slot). */
+export interface ChunkJob {
   file: string;
-  range: ScanRange;
-  opts: ScanOptions;
+  cuts: number[];
+  shared: SharedArrayBuffer;
 }
 
-type WorkerReply = { partial: NdjsonPartial } | { error: { detail: string; line?: number; message: string } };
+/** Int32 slots of the shared buffer. */
+const Slot = {
+  /** Index of the next chunk to take. */
+  Next: 0,
+  /** Set once a thread met a format error: the others take no more chunks. */
+  Stop: 1,
+  /** Exact samples left in the file's pool. */
+  Pool: 2,
+} as const;
 
-/** Scans one range on this thread: its partial result, or its error as plain data (a worker sends either). */
-function scanHere(file: string, range: ScanRange, opts: ScanOptions): WorkerReply {
-  try {
-    return { partial: scanNdjsonPartial(file, range, opts) };
-  } catch (err) {
-    const e = err as Partial<K6FormatError> & Error;
-    return {
-      error: { detail: e.detail ?? e.message, message: e.message, ...(e.line !== undefined && { line: e.line }) },
-    };
-  }
+/** One thread's reply: its samples and counts, each chunk's RangeInfo, and the error that stopped it. */
+export interface ThreadReply {
+  partial: NdjsonPartial;
+  ranges: [number, RangeInfo][];
+  error?: { index: number; detail: string; line?: number };
 }
 
-// In a worker started by readNdjsonParallel: scan the range, send the result, end.
-if (!isMainThread && (workerData as Partial<WorkerJob> | null)?.[WORKER_FLAG] && parentPort) {
-  const job = workerData as WorkerJob;
-  const reply = scanHere(job.file, job.range, job.opts);
-  const transfer: ArrayBuffer[] = [];
-  if ('partial' in reply)
-    for (const e of reply.partial.endpoints)
-      for (const r of e.durations.runs ?? []) transfer.push(r.buffer as ArrayBuffer);
-  parentPort.postMessage(reply, transfer);
+/** Takes chunks from the shared counter and scans them: what the calling thread and every worker run. */
+export function scanSharedChunks(job: ChunkJob): ThreadReply {
+  const shared = new Int32Array(job.shared);
+  const chunks = job.cuts.length - 1;
+  const next = (): { index: number; range: { start: number; end: number; firstLine: number } } | undefined => {
+    if (Atomics.load(shared, Slot.Stop) !== 0) return undefined;
+    const index = Atomics.add(shared, Slot.Next, 1);
+    return index < chunks ? { index, range: { start: job.cuts[index]!, end: job.cuts[index + 1]!, firstLine: 1 } } : undefined;
+  };
+  const { partial, ranges, error } = scanNdjsonRanges(job.file, next, new SampleBudget(0, shared, Slot.Pool));
+  if (!error) return { partial, ranges };
+  Atomics.store(shared, Slot.Stop, 1);
+  const { detail, line } = error.error;
+  return { partial, ranges, error: { index: error.index, detail, ...(line !== undefined && { line }) } };
 }
 
-/** Byte offsets that cut `file` into about `n` ranges, each starting at a line start. */
-function lineAlignedCuts(file: string, size: number, n: number): number[] {
+/** The buffers of a reply's exact samples, to transfer rather than copy. */
+export function replyBuffers(reply: ThreadReply): ArrayBuffer[] {
+  return reply.partial.endpoints.flatMap((e) => (e.durations.runs ?? []).map((r) => r.buffer as ArrayBuffer));
+}
+
+/** Byte offsets that cut `file` into pieces of about `bytes`, each starting at a line start. */
+function lineAlignedCuts(file: string, size: number, bytes: number): number[] {
   const cuts = [0];
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(64 << 10);
-    for (let i = 1; i < n; i++) {
-      let pos = Math.max(cuts[cuts.length - 1]!, Math.floor((size * i) / n));
+    for (let nominal = bytes; nominal < size; nominal += bytes) {
+      let pos = Math.max(cuts[cuts.length - 1]!, nominal);
       for (;;) {
         const got = readSync(fd, buf, 0, buf.length, pos);
         if (got === 0) return [...cuts, size];
@@ -85,13 +114,14 @@ function lineAlignedCuts(file: string, size: number, n: number): number[] {
   return [...cuts, size];
 }
 
-/** Scans one range in a worker thread of its own. */
-function scanRange(file: string, range: ScanRange, opts: ScanOptions): Promise<WorkerReply> {
-  const job: WorkerJob = { [WORKER_FLAG]: true, file, range, opts };
-  const code = `process.argv[1] = ''; import(${JSON.stringify(import.meta.url)}).catch((e) => { throw e; });`;
-  const worker = new Worker(code, { eval: true, workerData: job });
+// Built at run time, not written as `new URL('…', import.meta.url)`: webpack would rewrite such a URL.
+const workerFile = join(dirname(fileURLToPath(import.meta.url)), 'ndjson-worker.js');
+
+/** Starts one worker on the job: its reply, or a rejection when the thread dies. */
+function startWorker(job: ChunkJob): Promise<ThreadReply> {
+  const worker = new Worker(workerFile, { workerData: job });
   return new Promise((resolve, reject) => {
-    worker.once('message', (m: WorkerReply) => {
+    worker.once('message', (m: ThreadReply) => {
       resolve(m);
       void worker.terminate();
     });
@@ -102,8 +132,24 @@ function scanRange(file: string, range: ScanRange, opts: ScanOptions): Promise<W
   });
 }
 
-/** Whether this module can run in a worker (compiled JavaScript, not TypeScript run by a test loader). */
-const canRunWorkers = (): boolean => /\.(m?js|cjs)$/.test(new URL(import.meta.url).pathname);
+/** The threads' replies in file order: partials with the file's first and last time, or the first error by line. */
+function combineReplies(file: string, replies: ThreadReply[], chunks: number): NdjsonPartial[] {
+  const byIndex: (RangeInfo | undefined)[] = new Array<RangeInfo | undefined>(chunks);
+  for (const r of replies) for (const [i, info] of r.ranges) byIndex[i] = info;
+  const errors = replies.flatMap((r) => (r.error ? [r.error] : [])).sort((a, b) => a.index - b.index);
+  const first = errors[0];
+  if (first) {
+    // Every chunk before it was taken earlier, so it was read to its end: its lines are known.
+    let before = 0;
+    for (let i = 0; i < first.index; i++) before += byIndex[i]!.lines;
+    throw new K6FormatError(file, first.detail, first.line !== undefined ? before + first.line : undefined);
+  }
+  const infos = byIndex as RangeInfo[];
+  const partials: NdjsonPartial[] = replies.map((r) => ({ ...r.partial, firstTime: undefined, lastTime: undefined }));
+  partials[0]!.firstTime = infos.find((i) => i.firstTime)?.firstTime;
+  partials[partials.length - 1]!.lastTime = infos.findLast((i) => i.lastTime)?.lastTime;
+  return partials;
+}
 
 /** Reads a k6 NDJSON file, split across threads when it is big: its result and its samples. */
 export async function readNdjsonParallel(
@@ -112,28 +158,16 @@ export async function readNdjsonParallel(
   opts: ParallelOptions = {},
 ): Promise<{ result: LoadResult; partials: NdjsonPartial[] }> {
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(availableParallelism(), 4), 16));
-  // The exact-sample budget is the file's, not each thread's: memory does not grow with the CPUs.
-  const scanOpts: ScanOptions = { maxExactSamples: Math.ceil((opts.maxExactSamples ?? MAX_EXACT_SAMPLES) / threads) };
-  if (threads === 1 || size < (opts.minBytes ?? PARALLEL_MIN_BYTES) || !canRunWorkers()) {
-    const partials = [scanNdjsonPartial(file, undefined, opts)];
+  if (threads === 1 || size < (opts.minBytes ?? PARALLEL_MIN_BYTES) || !existsSync(workerFile)) {
+    const partials = [scanNdjsonPartial(file, opts)];
     return { result: ndjsonResult(partials, file), partials };
   }
-  const cuts = lineAlignedCuts(file, size, threads);
-  const ranges = cuts.slice(0, -1).map((start, i) => ({ start, end: cuts[i + 1]!, firstLine: 1 }));
-  // The calling thread reads the first range itself while workers read the others: one thread fewer
-  // to start (each loads this module again), and the calling thread would only wait otherwise.
-  const others = ranges.slice(1).map((r) => scanRange(file, r, scanOpts));
-  const replies = [scanHere(file, ranges[0]!, scanOpts), ...(await Promise.all(others))];
-  const partials: NdjsonPartial[] = [];
-  let linesBefore = 0;
-  for (const reply of replies) {
-    // The first error in file order, its line counted from the start of the file.
-    if ('error' in reply) {
-      const { detail, line } = reply.error;
-      throw new K6FormatError(file, detail, line !== undefined ? linesBefore + line : undefined);
-    }
-    partials.push(reply.partial);
-    linesBefore += reply.partial.lines;
-  }
+  const cuts = lineAlignedCuts(file, size, Math.max(1, opts.chunkBytes ?? CHUNK_BYTES));
+  const job: ChunkJob = { file, cuts, shared: new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT) };
+  Atomics.store(new Int32Array(job.shared), Slot.Pool, Math.min(opts.maxExactSamples ?? MAX_EXACT_SAMPLES, 2 ** 31 - 1));
+  const workers = Array.from({ length: Math.min(threads, cuts.length - 1) - 1 }, () => startWorker(job));
+  // The calling thread reads too, from the first chunk, while the workers start.
+  const replies = [scanSharedChunks(job), ...(await Promise.all(workers))];
+  const partials = combineReplies(file, replies, cuts.length - 1);
   return { result: ndjsonResult(partials, file), partials };
 }

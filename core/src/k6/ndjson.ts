@@ -5,7 +5,13 @@
  * p95 of the run and of every endpoint is exact (k6's rule over every sample).
  */
 import type { EndpointResult, LoadResult } from '../load-result.js';
-import { CombinedSamples, HISTOGRAM_ERROR_BOUND, SampleStore, type StoredSamples } from '../stats/sample-store.js';
+import {
+  CombinedSamples,
+  HISTOGRAM_ERROR_BOUND,
+  SampleBudget,
+  SampleStore,
+  type StoredSamples,
+} from '../stats/sample-store.js';
 import { K6FormatError } from './errors.js';
 import { scanK6Points, type K6Point, type PointMetric, type ScanRange } from './points.js';
 
@@ -26,10 +32,9 @@ export const MAX_ENDPOINTS = 200;
 export const OTHER_ENDPOINTS = '(other endpoints)';
 
 /**
- * Samples kept exactly per file, shared evenly by the threads that read it (readNdjsonParallel):
- * past this many, percentiles come from a histogram within HISTOGRAM_ERROR_BOUND. 12 M (96 MB at 8
- * bytes each, whatever the number of threads) keeps a run of 10 M samples exact as long as no
- * thread's byte range holds 20 % more samples than its share (k6 writes points evenly over time).
+ * Samples kept exactly per file, one pool for all the threads that read it (readNdjsonParallel):
+ * past this many, percentiles come from a histogram within HISTOGRAM_ERROR_BOUND. 12 M is 96 MB at
+ * 8 bytes each, whatever the number of threads, and keeps a run of 10 M samples exact.
  */
 export const MAX_EXACT_SAMPLES = 12_000_000;
 
@@ -60,6 +65,13 @@ export interface ScanOptions {
   maxExactSamples?: number;
 }
 
+/** One byte range's share of a scan: what only the file's order can combine (line numbers, first and last time). */
+export interface RangeInfo {
+  lines: number;
+  firstTime?: string | undefined;
+  lastTime?: string | undefined;
+}
+
 /** Endpoint of a point: its `name` tag, else its `url` tag. */
 function endpointOf(p: K6Point): string {
   return p.tag('name') ?? p.tag('url') ?? '';
@@ -67,7 +79,9 @@ function endpointOf(p: K6Point): string {
 
 class NdjsonAccumulator {
   private readonly endpoints = new Map<string, EndpointAcc>();
-  private exactLeft: number;
+  private exact = true;
+  records = 0;
+  lines = 0;
   reqs = 0;
   reqPoints = 0;
   failed = 0;
@@ -79,9 +93,7 @@ class NdjsonAccumulator {
   private lastName: string | undefined;
   private lastEndpoint: EndpointAcc | undefined;
 
-  constructor(maxExactSamples: number) {
-    this.exactLeft = maxExactSamples;
-  }
+  constructor(private readonly budget: SampleBudget) {}
 
   private endpoint(name: string): EndpointAcc {
     if (name === this.lastName) return this.lastEndpoint!;
@@ -89,7 +101,7 @@ class NdjsonAccumulator {
     if (!e) {
       if (this.endpoints.size >= MAX_ENDPOINTS) return this.endpoint(OTHER_ENDPOINTS);
       e = { durations: new SampleStore(), failed: 0, failedPoints: 0 };
-      if (this.exactLeft < 0) e.durations.toHistogram();
+      if (!this.exact) e.durations.toHistogram();
       this.endpoints.set(name, e);
     }
     this.lastName = name;
@@ -100,7 +112,10 @@ class NdjsonAccumulator {
   readonly visit = (p: K6Point): void => {
     switch (p.metric) {
       case DURATION:
-        if (--this.exactLeft === -1) for (const e of this.endpoints.values()) e.durations.toHistogram();
+        if (this.exact && !this.budget.take()) {
+          this.exact = false;
+          for (const e of this.endpoints.values()) e.durations.toHistogram();
+        }
         this.endpoint(endpointOf(p)).durations.push(p.value);
         break;
       case REQS:
@@ -126,17 +141,25 @@ class NdjsonAccumulator {
     }
   };
 
-  partial(stats: { records: number; lines: number }): NdjsonPartial {
+  /** Scans one byte range (or the whole file) into this accumulator: the range's lines and first and last time. */
+  scan(file: string, range?: ScanRange): RangeInfo {
+    this.firstTime = this.lastTime = undefined;
+    const stats = scanK6Points(file, GATE_METRICS, this.visit, range);
+    this.records += stats.records;
+    this.lines += stats.lines;
+    return { lines: stats.lines, firstTime: this.firstTime, lastTime: this.lastTime };
+  }
+
+  partial(): NdjsonPartial {
     return {
-      ...stats,
+      records: this.records,
+      lines: this.lines,
       reqs: this.reqs,
       reqPoints: this.reqPoints,
       failed: this.failed,
       failedPoints: this.failedPoints,
       checksPass: this.checksPass,
       checksTotal: this.checksTotal,
-      firstTime: this.firstTime,
-      lastTime: this.lastTime,
       endpoints: [...this.endpoints].map(([name, e]) => ({
         name,
         durations: e.durations.stored(),
@@ -147,11 +170,35 @@ class NdjsonAccumulator {
   }
 }
 
-/** Scans one file (or a byte range of it) into a partial result. */
-export function scanNdjsonPartial(file: string, range?: ScanRange, opts: ScanOptions = {}): NdjsonPartial {
-  const acc = new NdjsonAccumulator(opts.maxExactSamples ?? MAX_EXACT_SAMPLES);
-  const stats = scanK6Points(file, GATE_METRICS, acc.visit, range);
-  return acc.partial(stats);
+/** Scans one whole file on this thread into a partial result. */
+export function scanNdjsonPartial(file: string, opts: ScanOptions = {}): NdjsonPartial {
+  const acc = new NdjsonAccumulator(new SampleBudget(opts.maxExactSamples ?? MAX_EXACT_SAMPLES));
+  const { firstTime, lastTime } = acc.scan(file);
+  return { ...acc.partial(), firstTime, lastTime };
+}
+
+/**
+ * Scans the byte ranges that `next` hands out (until it returns undefined) into one partial result
+ * (samples and counts, whose order does not matter) and each range's RangeInfo, by the range's
+ * index. A format error stops the scan; it is returned with its range's index (its line counts from
+ * the range's first line).
+ */
+export function scanNdjsonRanges(
+  file: string,
+  next: () => { index: number; range: ScanRange } | undefined,
+  budget: SampleBudget,
+): { partial: NdjsonPartial; ranges: [number, RangeInfo][]; error?: { index: number; error: K6FormatError } } {
+  const acc = new NdjsonAccumulator(budget);
+  const ranges: [number, RangeInfo][] = [];
+  for (let job = next(); job; job = next()) {
+    try {
+      ranges.push([job.index, acc.scan(file, job.range)]);
+    } catch (err) {
+      if (!(err instanceof K6FormatError)) throw err;
+      return { partial: acc.partial(), ranges, error: { index: job.index, error: err } };
+    }
+  }
+  return { partial: acc.partial(), ranges };
 }
 
 function endpointRows(partials: readonly NdjsonPartial[]): { rows: EndpointResult[]; all: CombinedSamples } {
@@ -239,7 +286,7 @@ export function readK6NdjsonParts(
   path: string,
   opts: ScanOptions = {},
 ): { result: LoadResult; partials: NdjsonPartial[] } {
-  const partials = [scanNdjsonPartial(path, undefined, opts)];
+  const partials = [scanNdjsonPartial(path, opts)];
   return { result: ndjsonResult(partials, path), partials };
 }
 

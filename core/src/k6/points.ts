@@ -13,6 +13,7 @@
  * or count, a rate point other than 0 or 1.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { bytePattern, type BytePattern } from './byte-pattern.js';
 import { K6FormatError } from './errors.js';
 
 /** What a metric's values may be: durations and counts are >= 0, rate points are 0 or 1 (k6 writes booleans as numbers). */
@@ -56,12 +57,11 @@ const READ_SIZE = 256 << 10;
 /** A single line longer than this is not k6 output. */
 export const MAX_LINE = 16 << 20;
 
-const bytes = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
-const PREFIX = bytes('{"metric":"');
-const AFTER_NAME = bytes('","type":"Point","data":{"time":"');
+const PREFIX = bytePattern('{"metric":"');
+const AFTER_NAME = bytePattern('","type":"Point","data":{"time":"');
 /** What every Point line has after its name: the part checked on lines of metrics that are skipped. */
-const POINT_TYPE = bytes('","type":"Point"');
-const VALUE_KEY = bytes(',"value":');
+const POINT_TYPE = bytePattern('","type":"Point"');
+const VALUE_KEY = bytePattern('","value":');
 const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
 const CLOSE_BRACE = 125;
@@ -168,7 +168,7 @@ class ByteStrings {
 /** Per tag name: its `"name":"` bytes, where it next occurs in the buffer, and the last value read. */
 interface TagCursor {
   name: string;
-  needle: Buffer;
+  needle: BytePattern;
   /** Where it was on the last point that had it, from the value's end; -1 before that. */
   offset: number;
   next: number;
@@ -180,6 +180,7 @@ interface TagCursor {
 /** A Point read in place from the bytes of one line. */
 class BytePoint implements K6Point {
   buf: Buffer = Buffer.alloc(0);
+  view: DataView = new DataView(new ArrayBuffer(0));
   metric = 0;
   value = 0;
   line = 0;
@@ -196,14 +197,15 @@ class BytePoint implements K6Point {
   }
 
   /** Called when the buffer is refilled: positions found in the old one are void. */
-  reset(buf: Buffer): void {
+  reset(buf: Buffer, view: DataView): void {
     this.buf = buf;
+    this.view = view;
     for (const t of this.tags) t.from = t.next = -1;
   }
 
   private cursor(name: string): TagCursor {
     for (const t of this.tags) if (t.name === name) return t;
-    const needle = Buffer.from(`"${JSON.stringify(name).slice(1, -1)}":"`, 'utf8');
+    const needle = bytePattern(`"${JSON.stringify(name).slice(1, -1)}":"`);
     const t = { name, needle, offset: -1, next: -1, from: -1, last: new Uint8Array(0), value: '' };
     this.tags.push(t);
     return t;
@@ -216,12 +218,12 @@ class BytePoint implements K6Point {
     // Points of one request carry the same tags after their value: the tag is most often exactly as far
     // from the value's end as on the previous point. Tag keys are unique, so a match there is the tag.
     let at = this.rest + t.offset;
-    if (t.offset < 0 || at + needle.length > this.end || !matchAt(buf, at, needle)) {
+    if (t.offset < 0 || at + needle.length > this.end || !needle.at(this.view, at)) {
       // Else its next occurrence at or after this point's tags: searched once per occurrence, not per
       // line (a line without the tag does not scan the rest of the buffer again and again).
       if (t.from < 0 || t.from > this.rest || (t.next >= 0 && t.next < this.rest)) {
         t.from = this.rest;
-        t.next = buf.indexOf(needle, this.rest);
+        t.next = buf.indexOf(needle.bytes, this.rest);
       }
       if (t.next < 0 || t.next >= this.end) return undefined;
       at = t.next;
@@ -295,10 +297,12 @@ export function scanK6Points(
 }
 
 class PointScanner {
-  /** The wanted metrics' names as bytes, and per name length the metrics of that length. */
-  private readonly names: Uint8Array[];
+  /** The wanted metrics' names, and per name length the metrics of that length. */
+  private readonly names: BytePattern[];
   private readonly byLength: (number[] | undefined)[] = [];
   private readonly point = new BytePoint();
+  /** The read buffer as a DataView, for the byte patterns. */
+  private view: DataView = new DataView(new ArrayBuffer(0));
   records = 0;
 
   constructor(
@@ -306,7 +310,7 @@ class PointScanner {
     private readonly metrics: readonly PointMetric[],
     private readonly visit: (p: K6Point) => void,
   ) {
-    this.names = metrics.map((m) => bytes(m.name));
+    this.names = metrics.map((m) => bytePattern(m.name));
     this.names.forEach((n, k) => (this.byLength[n.length] ??= []).push(k));
   }
 
@@ -325,7 +329,9 @@ class PointScanner {
       }
       const want = Math.min(buf.length - carry, end - pos);
       const got = want > 0 ? readSync(fd, buf, carry, want, pos) : 0;
-      this.point.reset(buf);
+      if (this.view.buffer !== buf.buffer || this.view.byteLength !== buf.length)
+        this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+      this.point.reset(buf, this.view);
       pos += got;
       const total = carry + got;
       const atEnd = got === 0 || pos >= end;
@@ -355,7 +361,8 @@ class PointScanner {
   private onLine(buf: Buffer, s: number, e: number, lineNo: number): void {
     if (e > s && buf[e - 1] === CR) e--;
     if (e <= s) return;
-    if (buf[e - 1] === CLOSE_BRACE && matchAt(buf, s, PREFIX)) {
+    const view = this.view;
+    if (buf[e - 1] === CLOSE_BRACE && s + PREFIX.length <= e && PREFIX.at(view, s)) {
       const ns = s + PREFIX.length;
       let ne = ns;
       for (; ne < e; ne++) {
@@ -367,13 +374,15 @@ class PointScanner {
       let k = -1;
       if (candidates !== undefined)
         for (let i = 0; i < candidates.length && k < 0; i++)
-          if (matchAt(buf, ns, this.names[candidates[i]!]!)) k = candidates[i]!;
+          if (this.names[candidates[i]!]!.at(view, ns)) k = candidates[i]!;
       if (k < 0) {
-        if (matchAt(buf, ne, POINT_TYPE)) {
+        if (ne + POINT_TYPE.length <= e && POINT_TYPE.at(view, ne)) {
           this.records++;
           return;
         }
-      } else if (matchAt(buf, ne, AFTER_NAME) && this.fastPoint(buf, k, ne + AFTER_NAME.length, e, lineNo)) return;
+      } else if (ne + AFTER_NAME.length <= e && AFTER_NAME.at(view, ne)) {
+        if (this.fastPoint(buf, k, ne + AFTER_NAME.length, e, lineNo)) return;
+      }
     }
     this.slowLine(buf.toString('utf8', s, e), lineNo);
   }
@@ -382,8 +391,8 @@ class PointScanner {
   private fastPoint(buf: Buffer, k: number, ts: number, e: number, lineNo: number): boolean {
     let te = ts;
     while (te < e && buf[te] !== QUOTE) te++;
-    if (!matchAt(buf, te + 1, VALUE_KEY)) return false;
-    const vs = te + 1 + VALUE_KEY.length;
+    if (te + VALUE_KEY.length > e || !VALUE_KEY.at(this.view, te)) return false;
+    const vs = te + VALUE_KEY.length;
     let ve = vs;
     while (ve < e && buf[ve] !== 44 /* , */ && buf[ve] !== CLOSE_BRACE) ve++;
     const value = parseJsonNumber(buf, vs, ve);

@@ -36,6 +36,39 @@ function bucketMiddle(key: number): number {
   return (bucketStart(key) + bucketStart(key + 1)) / 2;
 }
 
+/**
+ * How many more samples may be kept exactly. One reader has a count of its own; the threads that
+ * read one file share a pool (an Int32Array slot over a SharedArrayBuffer) and take from it in
+ * batches, so the file's budget holds whichever thread reads more, and no thread touches shared
+ * memory per sample.
+ */
+export class SampleBudget {
+  static readonly BATCH = 1 << 16;
+  private left: number;
+
+  constructor(
+    own: number,
+    private readonly pool?: Int32Array,
+    private readonly slot = 0,
+  ) {
+    this.left = pool ? 0 : own;
+  }
+
+  /** Whether one more sample may be kept exactly. */
+  take(): boolean {
+    if (this.left > 0) {
+      this.left--;
+      return true;
+    }
+    if (!this.pool) return false;
+    const before = Atomics.sub(this.pool, this.slot, SampleBudget.BATCH);
+    this.left = Math.max(0, Math.min(before, SampleBudget.BATCH));
+    if (this.left === 0) return false;
+    this.left--;
+    return true;
+  }
+}
+
 /** What a store hands over (plain data, transferable between threads). */
 export interface StoredSamples {
   count: number;
