@@ -16,9 +16,27 @@ export interface BytePattern {
   readonly at: PatternTest;
 }
 
-/** Compiles `value` (its UTF-8 bytes, or a byte array) into a BytePattern. */
-export function bytePattern(value: string | Uint8Array): BytePattern {
-  const bytes = typeof value === 'string' ? new Uint8Array(Buffer.from(value, 'utf8')) : Uint8Array.from(value);
+/**
+ * Compiled patterns by their bytes (latin1): one function per pattern in the process, so each is
+ * optimised once, not again by every scanner (every chunk of a file) that uses it.
+ */
+const compiled = new Map<string, BytePattern>();
+
+/** The BytePattern of `value` (its UTF-8 bytes). */
+export function bytePattern(value: string): BytePattern {
+  const bytes = new Uint8Array(Buffer.from(value, 'utf8'));
+  const key = Buffer.from(bytes).toString('latin1');
+  let pattern = compiled.get(key);
+  if (!pattern) {
+    pattern = compile(bytes);
+    // Bounded: tag names come from the caller's code, but a long-running process should not grow forever.
+    if (compiled.size >= 1024) compiled.clear();
+    compiled.set(key, pattern);
+  }
+  return pattern;
+}
+
+function compile(bytes: Uint8Array): BytePattern {
   const view = new DataView(bytes.buffer);
   const terms: string[] = [];
   if (bytes.length < 4) {
@@ -32,4 +50,34 @@ export function bytePattern(value: string | Uint8Array): BytePattern {
   // Only numbers from the bytes above go into the source: no text of the caller's is evaluated.
   const at = new Function('v', 'a', `return ${terms.length > 0 ? terms.join(' && ') : 'true'};`) as PatternTest;
   return { bytes, length: bytes.length, at };
+}
+
+/** Flags the zero bytes of a 32-bit word (the has-zero-byte test): its lowest flag is exact, higher ones may not be. */
+const zeroBytes = (x: number): number => (x - 0x01010101) & ~x & 0x80808080;
+
+/**
+ * The index of the first byte equal to `a` or `b` in [from, end) of the view, or `end`: four bytes at
+ * a time (bytes equal to `a` become zero bytes after an XOR with `a` spread over the word), then one by
+ * one for the last few. `buf` is the view's bytes.
+ */
+export function indexOfEither(view: DataView, buf: Uint8Array, a: number, b: number, from: number, end: number): number {
+  const spreadA = Math.imul(a, 0x01010101);
+  const spreadB = Math.imul(b, 0x01010101);
+  let i = from;
+  for (; i + 4 <= end; i += 4) {
+    const x = view.getInt32(i, true);
+    const flags = zeroBytes(x ^ spreadA) | zeroBytes(x ^ spreadB);
+    if (flags !== 0) return i + ((31 - Math.clz32(flags & -flags)) >> 3);
+  }
+  while (i < end && buf[i] !== a && buf[i] !== b) i++;
+  return i;
+}
+
+/** Whether bytes [at, at + bytes.length) of the view equal `bytes` (whose own view is `bytesView`): four at a time. */
+export function equalBytes(view: DataView, at: number, bytes: Uint8Array, bytesView: DataView): boolean {
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (view.getInt32(at + i, true) !== bytesView.getInt32(i, true)) return false;
+  for (; i < n; i++) if (view.getUint8(at + i) !== bytes[i]) return false;
+  return true;
 }

@@ -13,7 +13,7 @@
  * or count, a rate point other than 0 or 1.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { bytePattern, type BytePattern } from './byte-pattern.js';
+import { bytePattern, equalBytes, indexOfEither, type BytePattern } from './byte-pattern.js';
 import { K6FormatError } from './errors.js';
 
 /** What a metric's values may be: durations and counts are >= 0, rate points are 0 or 1 (k6 writes booleans as numbers). */
@@ -73,11 +73,6 @@ const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
-
-function matchAt(buf: Uint8Array, at: number, pattern: Uint8Array): boolean {
-  for (let i = 0; i < pattern.length; i++) if (buf[at + i] !== pattern[i]) return false;
-  return true;
-}
 
 /** Whether bytes [i, e) start with at least one digit; the index after the digits, or -1. */
 function digitsEnd(buf: Uint8Array, i: number, e: number): number {
@@ -141,23 +136,34 @@ function impossible(values: PointValues, v: number): string | undefined {
   return v >= 0 ? undefined : `is negative (a ${values} cannot be)`;
 }
 
+/** A string decoded from bytes, with the bytes (and a view of them) to compare the next bytes with. */
+interface ByteString {
+  bytes: Uint8Array;
+  view: DataView;
+  value: string;
+}
+const NO_STRING: ByteString = { bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), value: '' };
+
 /** Interned strings decoded from bytes: a tag value that repeats (an endpoint's name) is decoded once. */
 class ByteStrings {
-  private readonly byHash = new Map<number, { bytes: Uint8Array; value: string }[]>();
+  private readonly byHash = new Map<number, ByteString[]>();
   private size = 0;
   /** Bounded, so tag values with ids in them cannot exhaust memory: past this many, it starts over. */
   private static readonly MAX = 4096;
 
-  get(buf: Buffer, s: number, e: number): { bytes: Uint8Array; value: string } {
+  get(buf: Buffer, view: DataView, s: number, e: number): ByteString {
     let h = 0x811c9dc5 ^ (e - s);
-    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    let i = s;
+    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+    for (; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const same = this.byHash.get(h);
-    if (same) for (const x of same) if (x.bytes.length === e - s && matchAt(buf, s, x.bytes)) return x;
+    if (same) for (const x of same) if (x.bytes.length === e - s && equalBytes(view, s, x.bytes, x.view)) return x;
     if (this.size >= ByteStrings.MAX) {
       this.byHash.clear();
       this.size = 0;
     }
-    const entry = { bytes: Uint8Array.prototype.slice.call(buf, s, e), value: buf.toString('utf8', s, e) };
+    const bytes = Uint8Array.prototype.slice.call(buf, s, e);
+    const entry = { bytes, view: new DataView(bytes.buffer), value: buf.toString('utf8', s, e) };
     if (same) same.push(entry);
     else this.byHash.set(h, [entry]);
     this.size++;
@@ -165,17 +171,19 @@ class ByteStrings {
   }
 }
 
-/** Per tag name: its `"name":"` bytes, where it next occurs in the buffer, and the last value read. */
+/** Per tag name: its `"name":"` bytes, where it was and next occurs in the buffer, and the last value read. */
 interface TagCursor {
   name: string;
   needle: BytePattern;
-  /** Where it was on the last point that had it, from the value's end; -1 before that. */
-  offset: number;
+  /** Where it was on recent points that had it, from the value's end (a few: GET and POST lines differ). */
+  offsets: number[];
   next: number;
   from: number;
-  last: Uint8Array;
-  value: string;
+  last: ByteString;
 }
+
+/** Offsets a tag cursor remembers. */
+const RECENT_OFFSETS = 4;
 
 /** A Point read in place from the bytes of one line. */
 class BytePoint implements K6Point {
@@ -206,7 +214,7 @@ class BytePoint implements K6Point {
   private cursor(name: string): TagCursor {
     for (const t of this.tags) if (t.name === name) return t;
     const needle = bytePattern(`"${JSON.stringify(name).slice(1, -1)}":"`);
-    const t = { name, needle, offset: -1, next: -1, from: -1, last: new Uint8Array(0), value: '' };
+    const t: TagCursor = { name, needle, offsets: [], next: -1, from: -1, last: NO_STRING };
     this.tags.push(t);
     return t;
   }
@@ -215,10 +223,14 @@ class BytePoint implements K6Point {
     const t = this.cursor(name);
     const buf = this.buf;
     const needle = t.needle;
-    // Points of one request carry the same tags after their value: the tag is most often exactly as far
-    // from the value's end as on the previous point. Tag keys are unique, so a match there is the tag.
-    let at = this.rest + t.offset;
-    if (t.offset < 0 || at + needle.length > this.end || !needle.at(this.view, at)) {
+    // Points carry the same tags after their value: the tag is most often exactly as far from the
+    // value's end as on a recent point. Tag keys are unique, so a match there is the tag.
+    let at = -1;
+    for (let i = 0; i < t.offsets.length && at < 0; i++) {
+      const o = this.rest + t.offsets[i]!;
+      if (o + needle.length <= this.end && needle.at(this.view, o)) at = o;
+    }
+    if (at < 0) {
       // Else its next occurrence at or after this point's tags: searched once per occurrence, not per
       // line (a line without the tag does not scan the rest of the buffer again and again).
       if (t.from < 0 || t.from > this.rest || (t.next >= 0 && t.next < this.rest)) {
@@ -227,22 +239,16 @@ class BytePoint implements K6Point {
       }
       if (t.next < 0 || t.next >= this.end) return undefined;
       at = t.next;
-      t.offset = at - this.rest;
+      if (t.offsets.unshift(at - this.rest) > RECENT_OFFSETS) t.offsets.pop();
     }
     const vs = at + needle.length;
-    let ve = vs;
-    while (ve < this.end && buf[ve] !== QUOTE) {
-      // An escaped character: let JSON.parse decode the whole line.
-      if (buf[ve] === BACKSLASH) return parsedTag(buf.toString('utf8', this.rest, this.end), name);
-      ve++;
-    }
+    const ve = indexOfEither(this.view, buf, QUOTE, BACKSLASH, vs, this.end);
+    // An escaped character: let JSON.parse decode the whole line.
+    if (ve < this.end && buf[ve] === BACKSLASH) return parsedTag(buf.toString('utf8', this.rest, this.end), name);
     // Points of one request repeat its values: no lookup then.
-    if (ve - vs !== t.last.length || !matchAt(buf, vs, t.last)) {
-      const interned = this.strings.get(buf, vs, ve);
-      t.value = interned.value;
-      t.last = interned.bytes;
-    }
-    return t.value;
+    if (ve - vs !== t.last.bytes.length || !equalBytes(this.view, vs, t.last.bytes, t.last.view))
+      t.last = this.strings.get(buf, this.view, vs, ve);
+    return t.last.value;
   }
 }
 
@@ -389,8 +395,7 @@ class PointScanner {
 
   /** The value of a Point in k6's own layout; false when the layout differs (then JSON.parse decides). */
   private fastPoint(buf: Buffer, k: number, ts: number, e: number, lineNo: number): boolean {
-    let te = ts;
-    while (te < e && buf[te] !== QUOTE) te++;
+    const te = indexOfEither(this.view, buf, QUOTE, QUOTE, ts, e);
     if (te + VALUE_KEY.length > e || !VALUE_KEY.at(this.view, te)) return false;
     const vs = te + VALUE_KEY.length;
     let ve = vs;
