@@ -122,7 +122,6 @@ class NdjsonAccumulator {
         this.reqs += p.value;
         this.reqPoints++;
         this.firstTime ??= p.time();
-        this.lastTime = p.time();
         break;
       case FAILED: {
         const e = this.endpoint(endpointOf(p));
@@ -147,6 +146,7 @@ class NdjsonAccumulator {
     const stats = scanK6Points(file, GATE_METRICS, this.visit, range);
     this.records += stats.records;
     this.lines += stats.lines;
+    this.lastTime = stats.lastTime[REQS];
     return { lines: stats.lines, firstTime: this.firstTime, lastTime: this.lastTime };
   }
 

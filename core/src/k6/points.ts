@@ -51,6 +51,11 @@ export interface ScanStats {
   records: number;
   /** Lines in the range, blank ones included. */
   lines: number;
+  /**
+   * Per wanted metric (by index), the `data.time` of its last Point in the range: kept here rather
+   * than read from every point, which would make a string per point for the last one only.
+   */
+  lastTime: (string | undefined)[];
 }
 
 const READ_SIZE = 256 << 10;
@@ -307,6 +312,10 @@ class PointScanner {
   private readonly names: BytePattern[];
   private readonly byLength: (number[] | undefined)[] = [];
   private readonly point = new BytePoint();
+  /** Per wanted metric: the time of its last Point, and where it is in the buffer while not yet a string (-1: it is). */
+  private readonly lastTime: (string | undefined)[];
+  private readonly lastTimeStart: Int32Array;
+  private readonly lastTimeEnd: Int32Array;
   /** The read buffer as a DataView, for the byte patterns. */
   private view: DataView = new DataView(new ArrayBuffer(0));
   records = 0;
@@ -317,6 +326,9 @@ class PointScanner {
     private readonly visit: (p: K6Point) => void,
   ) {
     this.names = metrics.map((m) => bytePattern(m.name));
+    this.lastTime = metrics.map(() => undefined);
+    this.lastTimeStart = new Int32Array(metrics.length).fill(-1);
+    this.lastTimeEnd = new Int32Array(metrics.length);
     this.names.forEach((n, k) => (this.byLength[n.length] ??= []).push(k));
   }
 
@@ -352,11 +364,21 @@ class PointScanner {
         line++;
         s = e + 1;
       }
+      this.keepLastTimes(buf);
       carry = s < total ? total - s : 0;
       if (carry > 0) buf.copy(buf, 0, s, total);
       if (atEnd && carry === 0) break;
     }
-    return { records: this.records, lines: line - firstLine };
+    return { records: this.records, lines: line - firstLine, lastTime: this.lastTime };
+  }
+
+  /** Turns the last times still in the buffer into strings, before the buffer is reused. */
+  private keepLastTimes(buf: Buffer): void {
+    for (let k = 0; k < this.lastTime.length; k++)
+      if (this.lastTimeStart[k]! >= 0) {
+        this.lastTime[k] = buf.toString('latin1', this.lastTimeStart[k], this.lastTimeEnd[k]);
+        this.lastTimeStart[k] = -1;
+      }
   }
 
   /**
@@ -411,6 +433,8 @@ class PointScanner {
     p.rest = ve;
     p.end = e;
     this.accept(p);
+    this.lastTimeStart[k] = ts;
+    this.lastTimeEnd[k] = te;
     return true;
   }
 
@@ -450,6 +474,9 @@ class PointScanner {
       this.records++;
       return;
     }
-    this.accept(new ParsedPoint(k, value, lineNo, r.data));
+    const point = new ParsedPoint(k, value, lineNo, r.data);
+    this.accept(point);
+    this.lastTime[k] = point.time();
+    this.lastTimeStart[k] = -1;
   }
 }
