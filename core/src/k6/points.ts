@@ -392,11 +392,7 @@ class PointScanner {
     const view = this.view;
     if (buf[e - 1] === CLOSE_BRACE && s + PREFIX.length <= e && PREFIX.at(view, s)) {
       const ns = s + PREFIX.length;
-      let ne = ns;
-      for (; ne < e; ne++) {
-        const c = buf[ne];
-        if (c === QUOTE || c === BACKSLASH) break;
-      }
+      const ne = indexOfEither(view, buf, QUOTE, BACKSLASH, ns, e);
       // The name's length picks the few wanted metrics it can be; other names are not compared at all.
       const candidates = this.byLength[ne - ns];
       let k = -1;
