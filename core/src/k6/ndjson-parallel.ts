@@ -93,7 +93,8 @@ function lineAlignedCuts(file: string, size: number, bytes: number): number[] {
   const cuts = [0];
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(64 << 10);
+    // A k6 line is a few hundred bytes: a small read finds the next line start (longer lines take more reads).
+    const buf = Buffer.allocUnsafe(4 << 10);
     for (let nominal = bytes; nominal < size; nominal += bytes) {
       let pos = Math.max(cuts[cuts.length - 1]!, nominal);
       for (;;) {

@@ -307,6 +307,9 @@ export function scanK6Points(
   }
 }
 
+/** One read buffer kept between scans on this thread (module state is per thread: workers have their own). */
+let spareBuffer: Buffer | undefined;
+
 class PointScanner {
   /** The wanted metrics' names, and per name length the metrics of that length. */
   private readonly names: BytePattern[];
@@ -333,7 +336,10 @@ class PointScanner {
   }
 
   run(fd: number, start: number, end: number, firstLine: number, readSize = READ_SIZE): ScanStats {
-    let buf = Buffer.allocUnsafe(Math.min(readSize, Math.max(1, end - start)));
+    const size = Math.min(readSize, Math.max(1, end - start));
+    // The thread's spare buffer when it fits: a file read in chunks would otherwise map fresh pages for every chunk.
+    let buf = spareBuffer?.length === size ? spareBuffer : Buffer.allocUnsafe(size);
+    spareBuffer = undefined;
     let pos = start;
     let carry = 0;
     let line = firstLine;
@@ -369,6 +375,7 @@ class PointScanner {
       if (carry > 0) buf.copy(buf, 0, s, total);
       if (atEnd && carry === 0) break;
     }
+    if (buf.length === readSize) spareBuffer = buf;
     return { records: this.records, lines: line - firstLine, lastTime: this.lastTime };
   }
 
