@@ -144,7 +144,9 @@ test('one exact-sample budget for the file: a thread may keep more than its shar
 });
 
 test('the committed action reads a file past the parallel threshold with its bundled worker, exactly', async () => {
-  const file = bigRun(Math.ceil((k6.PARALLEL_MIN_BYTES * 1.05) / statSync(join(k6Fixtures, 'pass-points.ndjson')).size));
+  const file = bigRun(
+    Math.ceil((k6.PARALLEL_MIN_BYTES * 1.05) / statSync(join(k6Fixtures, 'pass-points.ndjson')).size),
+  );
   expect(statSync(file).size).toBeGreaterThan(k6.PARALLEL_MIN_BYTES);
   const one = await k6.readK6Result(file, { threads: 1 });
   const run = await runAction({ inputs: { results: file, 'min-requests': '1' }, dist: true });

@@ -60,7 +60,14 @@ const zeroBytes = (x: number): number => (x - 0x01010101) & ~x & 0x80808080;
  * a time (bytes equal to `a` become zero bytes after an XOR with `a` spread over the word), then one by
  * one for the last few. `buf` is the view's bytes.
  */
-export function indexOfEither(view: DataView, buf: Uint8Array, a: number, b: number, from: number, end: number): number {
+export function indexOfEither(
+  view: DataView,
+  buf: Uint8Array,
+  a: number,
+  b: number,
+  from: number,
+  end: number,
+): number {
   const spreadA = Math.imul(a, 0x01010101);
   const spreadB = Math.imul(b, 0x01010101);
   let i = from;

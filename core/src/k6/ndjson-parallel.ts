@@ -74,7 +74,9 @@ export function scanSharedChunks(job: ChunkJob): ThreadReply {
   const next = (): { index: number; range: { start: number; end: number; firstLine: number } } | undefined => {
     if (Atomics.load(shared, Slot.Stop) !== 0) return undefined;
     const index = Atomics.add(shared, Slot.Next, 1);
-    return index < chunks ? { index, range: { start: job.cuts[index]!, end: job.cuts[index + 1]!, firstLine: 1 } } : undefined;
+    return index < chunks
+      ? { index, range: { start: job.cuts[index]!, end: job.cuts[index + 1]!, firstLine: 1 } }
+      : undefined;
   };
   const { partial, ranges, error } = scanNdjsonRanges(job.file, next, new SampleBudget(0, shared, Slot.Pool));
   if (!error) return { partial, ranges };
@@ -165,7 +167,11 @@ export async function readNdjsonParallel(
   }
   const cuts = lineAlignedCuts(file, size, Math.max(1, opts.chunkBytes ?? CHUNK_BYTES));
   const job: ChunkJob = { file, cuts, shared: new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT) };
-  Atomics.store(new Int32Array(job.shared), Slot.Pool, Math.min(opts.maxExactSamples ?? MAX_EXACT_SAMPLES, 2 ** 31 - 1));
+  Atomics.store(
+    new Int32Array(job.shared),
+    Slot.Pool,
+    Math.min(opts.maxExactSamples ?? MAX_EXACT_SAMPLES, 2 ** 31 - 1),
+  );
   const workers = Array.from({ length: Math.min(threads, cuts.length - 1) - 1 }, () => startWorker(job));
   // The calling thread reads too, from the first chunk, while the workers start.
   const replies = [scanSharedChunks(job), ...(await Promise.all(workers))];
