@@ -8,10 +8,11 @@
  *
  * Workers run `ndjson-worker.js`, a small entry beside this module: in the compiled tree, and in an
  * action's dist/ (scripts/bundle.sh bundles it there), so a worker does not load the whole action.
- * Where that file is missing (TypeScript sources run by a test loader), or the file is small, the
- * calling thread reads it alone.
+ * TypeScript sources run by a test loader have no such file, and small files are not worth a thread:
+ * the calling thread reads those alone. A compiled tree or bundle without it fails loudly (the worker
+ * cannot start) rather than quietly reading on one thread.
  */
-import { existsSync, closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +119,10 @@ function lineAlignedCuts(file: string, size: number, bytes: number): number[] {
 }
 
 // Built at run time, not written as `new URL('…', import.meta.url)`: webpack would rewrite such a URL.
-const workerFile = join(dirname(fileURLToPath(import.meta.url)), 'ndjson-worker.js');
+const here = fileURLToPath(import.meta.url);
+const workerFile = join(dirname(here), 'ndjson-worker.js');
+/** Compiled JavaScript (a build or a bundle) has the worker entry beside it; TypeScript run by a test loader does not. */
+const compiled = /\.(m?js|cjs)$/.test(here);
 
 /** Starts one worker on the job: its reply, or a rejection when the thread dies. */
 function startWorker(job: ChunkJob): Promise<ThreadReply> {
@@ -161,7 +165,7 @@ export async function readNdjsonParallel(
   opts: ParallelOptions = {},
 ): Promise<{ result: LoadResult; partials: NdjsonPartial[] }> {
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(availableParallelism(), 4), 16));
-  if (threads === 1 || size < (opts.minBytes ?? PARALLEL_MIN_BYTES) || !existsSync(workerFile)) {
+  if (threads === 1 || size < (opts.minBytes ?? PARALLEL_MIN_BYTES) || !compiled) {
     const partials = [scanNdjsonPartial(file, opts)];
     return { result: ndjsonResult(partials, file), partials };
   }
