@@ -87,6 +87,13 @@ export function recordingHost(): RecordingHost {
   // Escaped as @actions/core escapes a command's data.
   const escape = (m: string) => m.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const command = (name: string) => (m: string) => log.push(`::${name}::${escape(m)}`);
+  type Level = RecordingHost['lines'][number]['level'];
+  /** A message of one level: recorded, and shown as the runner shows it (a workflow command but for info). */
+  const at = (level: Level) => (message: string) => {
+    h.lines.push({ level, message });
+    if (level === 'info') log.push(message);
+    else command(level)(message);
+  };
   const h: RecordingHost = {
     lines: [],
     outputs: {},
@@ -96,26 +103,11 @@ export function recordingHost(): RecordingHost {
     failed: [],
     of: (level) => h.lines.filter((l) => l.level === level).map((l) => l.message),
     transcript: () => log.map((l) => `${l}\n`).join(''),
-    info: (message) => {
-      h.lines.push({ level: 'info', message });
-      log.push(message);
-    },
-    warning: (message) => {
-      h.lines.push({ level: 'warning', message });
-      command('warning')(message);
-    },
-    debug: (message) => {
-      h.lines.push({ level: 'debug', message });
-      command('debug')(message);
-    },
-    notice: (message) => {
-      h.lines.push({ level: 'notice', message });
-      command('notice')(message);
-    },
-    error: (message) => {
-      h.lines.push({ level: 'error', message });
-      command('error')(message);
-    },
+    info: at('info'),
+    warning: at('warning'),
+    debug: at('debug'),
+    notice: at('notice'),
+    error: at('error'),
     setOutput: (n, v) => (h.outputs[n] = String(v)),
     summary: async (md) => {
       h.summaries.push(md);

@@ -2,10 +2,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as K6 from '#core/k6/index.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const k6Fixtures = join(repoRoot, 'tests/fixtures/k6');
 const cli = join(repoRoot, 'build/cli/smoke.js');
+
+/** The k6 readers as compiled (build/): worker threads run compiled JavaScript only, so threaded reads are tested on these. */
+export async function importBuiltK6(): Promise<typeof K6> {
+  const built = join(repoRoot, 'build/core/src/k6/index.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first`);
+  return (await import(pathToFileURL(built).href)) as typeof K6;
+}
 
 export interface SmokeRun {
   code: number | null;

@@ -7,21 +7,18 @@
  * error: numbers JSON does not allow, impossible values.
  * Worker threads run compiled JavaScript, so this test uses the build (npm run build first).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type * as K6 from '#core/k6/index.js';
 import type { LoadResult } from '#core/load-result.js';
 import { percentile } from '#core/stats/percentile.js';
-import { k6Fixtures, repoRoot } from '../faults/k6-support.js';
+import { importBuiltK6, k6Fixtures } from '../faults/k6-support.js';
 
-const built = join(repoRoot, 'build/core/src/k6/index.js');
 let k6: typeof K6;
 const dir = mkdtempSync(join(tmpdir(), 'k6-fast-'));
 beforeAll(async () => {
-  if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first`);
-  k6 = (await import(pathToFileURL(built).href)) as typeof K6;
+  k6 = await importBuiltK6();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -29,6 +29,7 @@ import {
   type RangeInfo,
   type ScanOptions,
 } from './ndjson.js';
+import type { ScanRange } from './points.js';
 
 /** Below this size one thread reads faster than starting workers. */
 export const PARALLEL_MIN_BYTES = 64 << 20;
@@ -72,12 +73,10 @@ export interface ThreadReply {
 export function scanSharedChunks(job: ChunkJob): ThreadReply {
   const shared = new Int32Array(job.shared);
   const chunks = job.cuts.length - 1;
-  const next = (): { index: number; range: { start: number; end: number; firstLine: number } } | undefined => {
+  const next = (): { index: number; range: ScanRange } | undefined => {
     if (Atomics.load(shared, Slot.Stop) !== 0) return undefined;
     const index = Atomics.add(shared, Slot.Next, 1);
-    return index < chunks
-      ? { index, range: { start: job.cuts[index]!, end: job.cuts[index + 1]!, firstLine: 1 } }
-      : undefined;
+    return index < chunks ? { index, range: { start: job.cuts[index]!, end: job.cuts[index + 1]! } } : undefined;
   };
   const { partial, ranges, error } = scanNdjsonRanges(job.file, next, new SampleBudget(0, shared, Slot.Pool));
   if (!error) return { partial, ranges };

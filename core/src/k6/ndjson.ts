@@ -88,8 +88,8 @@ class NdjsonAccumulator {
   failedPoints = 0;
   checksPass = 0;
   checksTotal = 0;
-  firstTime: string | undefined;
-  lastTime: string | undefined;
+  /** The first `http_reqs` time of the range being scanned (the last one comes from the scanner). */
+  private firstTime: string | undefined;
   private lastName: string | undefined;
   private lastEndpoint: EndpointAcc | undefined;
 
@@ -142,12 +142,11 @@ class NdjsonAccumulator {
 
   /** Scans one byte range (or the whole file) into this accumulator: the range's lines and first and last time. */
   scan(file: string, range?: ScanRange): RangeInfo {
-    this.firstTime = this.lastTime = undefined;
+    this.firstTime = undefined;
     const stats = scanK6Points(file, GATE_METRICS, this.visit, range);
     this.records += stats.records;
     this.lines += stats.lines;
-    this.lastTime = stats.lastTime[REQS];
-    return { lines: stats.lines, firstTime: this.firstTime, lastTime: this.lastTime };
+    return { lines: stats.lines, firstTime: this.firstTime, lastTime: stats.lastTime[REQS] };
   }
 
   partial(): NdjsonPartial {

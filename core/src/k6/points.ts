@@ -29,7 +29,7 @@ export interface K6Point {
   /** Index of the point's metric in the query's `metrics`. */
   readonly metric: number;
   readonly value: number;
-  /** 1-based line number in the file (relative to the scanned range's `firstLine`). */
+  /** 1-based line number, counted from the start of the scanned range (of the file when no range is given). */
   readonly line: number;
   /** The point's `data.time` as written. */
   time(): string;
@@ -42,8 +42,6 @@ export interface ScanRange {
   start: number;
   /** Byte offset after the last line of the range (a line start or the file size). */
   end: number;
-  /** Line number of the line at `start` (1 for the file's first line). */
-  firstLine: number;
 }
 
 export interface ScanStats {
@@ -301,7 +299,7 @@ export function scanK6Points(
   const fd = openSync(file, 'r');
   try {
     const end = range?.end ?? fstatSync(fd).size;
-    return new PointScanner(file, metrics, visit).run(fd, range?.start ?? 0, end, range?.firstLine ?? 1);
+    return new PointScanner(file, metrics, visit).run(fd, range?.start ?? 0, end);
   } finally {
     closeSync(fd);
   }
@@ -335,14 +333,14 @@ class PointScanner {
     this.names.forEach((n, k) => (this.byLength[n.length] ??= []).push(k));
   }
 
-  run(fd: number, start: number, end: number, firstLine: number, readSize = READ_SIZE): ScanStats {
-    const size = Math.min(readSize, Math.max(1, end - start));
+  run(fd: number, start: number, end: number): ScanStats {
+    const size = Math.min(READ_SIZE, Math.max(1, end - start));
     // The thread's spare buffer when it fits: a file read in chunks would otherwise map fresh pages for every chunk.
     let buf = spareBuffer?.length === size ? spareBuffer : Buffer.allocUnsafe(size);
     spareBuffer = undefined;
     let pos = start;
     let carry = 0;
-    let line = firstLine;
+    let line = 1;
     while (pos < end || carry > 0) {
       if (carry === buf.length) {
         if (buf.length >= MAX_LINE)
@@ -375,8 +373,8 @@ class PointScanner {
       if (carry > 0) buf.copy(buf, 0, s, total);
       if (atEnd && carry === 0) break;
     }
-    if (buf.length === readSize) spareBuffer = buf;
-    return { records: this.records, lines: line - firstLine, lastTime: this.lastTime };
+    if (buf.length === READ_SIZE) spareBuffer = buf;
+    return { records: this.records, lines: line - 1, lastTime: this.lastTime };
   }
 
   /** Turns the last times still in the buffer into strings, before the buffer is reused. */
